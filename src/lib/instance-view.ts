@@ -1,0 +1,73 @@
+// The shape of an instance as the API and the live channel present it: the row with its flavor and
+// image names joined, the derived status and the latest fault. One type for tRPC and Socket.IO, so
+// a pushed update can replace a cached row as is.
+import type { ApiStatus } from "./states";
+
+export interface InstanceFaultView {
+  code: number;
+  message: string;
+  details: string | null;
+  createdAt: string;
+}
+
+export interface InstanceView {
+  uuid: string;
+  name: string;
+  projectId: string;
+  userId: string;
+  imageId: string;
+  imageName: string | null;
+  flavorId: string;
+  flavorName: string | null;
+  vcpus: number;
+  memoryMb: number;
+  rootGb: number;
+  vmState: string;
+  taskState: string | null;
+  powerState: number;
+  status: ApiStatus;
+  host: string | null;
+  availabilityZone: string | null;
+  progress: number;
+  /** The current step of the running operation, as last reported ("Defining domain"). */
+  step: string | null;
+  locked: boolean;
+  fault: InstanceFaultView | null;
+  taskStartedAt: string | null;
+  launchedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Live channel event names (Socket.IO namespace /ui). */
+export const UI_NAMESPACE = "/ui";
+export const UI_EVENTS = {
+  instanceChanged: "instance:changed",
+  instanceRemoved: "instance:removed",
+  serviceChanged: "service:changed",
+  actionChanged: "action:changed",
+} as const;
+
+export interface InstanceRemovedEvent {
+  uuid: string;
+  projectId: string;
+}
+
+export interface ServiceView {
+  id: number;
+  binary: string;
+  host: string;
+  zone: string;
+  status: "enabled" | "disabled";
+  state: "up" | "down";
+  disabledReason: string | null;
+  forcedDown: boolean;
+  version: string;
+  lastSeenAt: string | null;
+  updatedAt: string;
+}
+
+export interface ActionChangedEvent {
+  uuid: string;
+  requestId: string;
+}

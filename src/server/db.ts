@@ -1,0 +1,32 @@
+// The one Prisma client of a controller process. SQLite (better-sqlite3) is the embedded default;
+// a postgresql:// DATABASE_URL switches to the pg adapter and the client generated from
+// prisma/postgres/schema.prisma. Both clients come from the same model, so their types agree.
+import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "@/generated/sqlite/client";
+import { PrismaClient as PostgresClient } from "@/generated/postgres/client";
+
+export type Db = PrismaClient;
+export type { Prisma } from "@/generated/sqlite/client";
+
+export function databaseUrl(): string {
+  return process.env.DATABASE_URL ?? "file:./var/stratus.db";
+}
+
+export function isPostgres(url = databaseUrl()): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
+function createClient(url: string): Db {
+  if (isPostgres(url)) {
+    // Same models, other provider: the generated types are identical in shape.
+    return new PostgresClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db;
+  }
+  return new PrismaClient({ adapter: new PrismaBetterSQLite3({ url }) });
+}
+
+// Next's route bundles and the tsx-loaded server are separate module graphs in one process:
+// the client lives on globalThis so both use the same connection pool.
+const globalForDb = globalThis as unknown as { stratusDb?: Db };
+
+export const db: Db = (globalForDb.stratusDb ??= createClient(databaseUrl()));
