@@ -70,6 +70,9 @@ export const registerSchema = z.object({
 });
 export type RegisterPayload = z.infer<typeof registerSchema>;
 
+export const heartbeatSchema = z.object({ host: hostName, time: z.string().datetime() });
+export type Heartbeat = z.infer<typeof heartbeatSchema>;
+
 /** What the agent needs to build (or re-create) one instance's domain. */
 export const instanceSpecSchema = z.object({
   uuid: z.string().uuid(),

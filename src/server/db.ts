@@ -7,7 +7,16 @@ import { PrismaClient } from "@/generated/sqlite/client";
 import { PrismaClient as PostgresClient } from "@/generated/postgres/client";
 
 export type Db = PrismaClient;
-export type { Prisma } from "@/generated/sqlite/client";
+export type {
+  Prisma,
+  ComputeNode,
+  Flavor,
+  Image,
+  Instance,
+  InstanceAction,
+  InstanceActionEvent,
+  Service,
+} from "@/generated/sqlite/client";
 
 export function databaseUrl(): string {
   return process.env.DATABASE_URL ?? "file:./var/stratus.db";

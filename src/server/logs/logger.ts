@@ -38,7 +38,10 @@ interface RawRecord {
   err?: { message?: string; stack?: string };
 }
 
-const sinks = new Set<LogSink>();
+// Shared through globalThis: Next's route bundles and server.ts are separate module graphs in one
+// process, and both must feed the same sinks.
+const shared = globalThis as unknown as { stratusLogSinks?: Set<LogSink>; stratusLogBinaryOf?: (module: string) => string };
+const sinks: Set<LogSink> = (shared.stratusLogSinks ??= new Set<LogSink>());
 
 export function addLogSink(sink: LogSink): () => void {
   sinks.add(sink);
@@ -54,7 +57,7 @@ function toRecord(raw: RawRecord): LogRecord {
     level: raw.level,
     pid: raw.pid,
     host: raw.host ?? os.hostname(),
-    binary: raw.binary ?? "stratus",
+    binary: shared.stratusLogBinaryOf?.(raw.module ?? "") ?? raw.binary ?? "stratus",
     module: raw.module ?? "stratus",
     requestId: raw.requestId ?? null,
     userId: raw.userId ?? null,
@@ -98,8 +101,13 @@ function callSite(): string | undefined {
 
 let root: Logger | undefined;
 
-/** Creates the process's root logger; call once at start-up with the service's binary name. */
-export function initLogging(binary: string, host: string = os.hostname()): Logger {
+/**
+ * Creates the process's root logger; call once at start-up with the service's binary name. A process
+ * that hosts several services (the controller) passes `binaryOf` to name each record's service by
+ * its module.
+ */
+export function initLogging(binary: string, host: string = os.hostname(), binaryOf?: (module: string) => string): Logger {
+  if (binaryOf) shared.stratusLogBinaryOf = binaryOf;
   root = pino(
     {
       level: process.env.STRATUS_LOG_LEVEL ?? "info",

@@ -174,6 +174,7 @@ CREATE TABLE "instances" (
     "node" TEXT,
     "availabilityZone" TEXT,
     "progress" INTEGER NOT NULL DEFAULT 0,
+    "step" TEXT,
     "locked" BOOLEAN NOT NULL DEFAULT false,
     "lockedBy" TEXT,
     "lockedReason" TEXT,

@@ -1,0 +1,84 @@
+// The Stratus controller: one Node process serving the dashboard (Next.js), the API (tRPC), the live
+// channels (Socket.IO /ui for browsers, /agent for compute agents) and the in-process services
+// stratus-api, stratus-scheduler and stratus-conductor, each heartbeating as a service row.
+import { createServer } from "node:http";
+import next from "next";
+import { Server } from "socket.io";
+import { config } from "@/server/config";
+import { db, isPostgres } from "@/server/db";
+import { handleApiRequest } from "@/server/http/api-handler";
+import { getLogger, initLogging } from "@/server/logs/logger";
+import { startLogStore } from "@/server/logs/store";
+import { attachAgentGateway } from "@/server/realtime/agent-gateway";
+import { setIo } from "@/server/realtime/io";
+import { attachUiGateway } from "@/server/realtime/ui-gateway";
+import { startServiceHeartbeats } from "@/server/services/service-registry";
+
+initLogging("stratus-api", config.STRATUS_HOST, (module) =>
+  module.startsWith("stratus.scheduler")
+    ? "stratus-scheduler"
+    : module.startsWith("stratus.conductor")
+      ? "stratus-conductor"
+      : "stratus-api",
+);
+const log = getLogger("stratus.service");
+
+async function prepareDatabase(): Promise<void> {
+  if (isPostgres()) return;
+  // WAL lets the dashboard read while agents' reports write; busy_timeout rides out short locks.
+  await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+  await db.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
+}
+
+async function main(): Promise<void> {
+  const dev = config.NODE_ENV !== "production";
+  await prepareDatabase();
+
+  const httpServer = createServer();
+  const app = next({ dev, hostname: config.HOSTNAME, port: config.PORT, httpServer });
+  await app.prepare();
+  const handleNext = app.getRequestHandler();
+
+  httpServer.on("request", (req, res) => {
+    if (handleApiRequest(req, res)) return;
+    void handleNext(req, res);
+  });
+  if (dev) {
+    // Next's HMR websocket shares the port; Socket.IO keeps its own upgrades.
+    const upgrade = app.getUpgradeHandler();
+    httpServer.on("upgrade", (req, socket, head) => {
+      if (!req.url?.startsWith("/socket.io/")) void upgrade(req, socket, head);
+    });
+  }
+
+  const io = new Server(httpServer, { serveClient: false, destroyUpgrade: false });
+  setIo(io);
+  attachAgentGateway(io);
+  attachUiGateway(io);
+
+  const stopLogStore = startLogStore();
+  const stopHeartbeats = startServiceHeartbeats(config.STRATUS_HOST);
+
+  await new Promise<void>((resolve) => httpServer.listen(config.PORT, config.HOSTNAME, resolve));
+  log.info(`Stratus controller listening on http://${config.HOSTNAME}:${config.PORT} (${dev ? "development" : "production"})`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`Received ${signal}; shutting down`);
+    stopHeartbeats();
+    io.close();
+    httpServer.close();
+    await stopLogStore();
+    await db.$disconnect();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  log.fatal({ err }, "Controller failed to start");
+  process.exit(1);
+});

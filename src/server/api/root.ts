@@ -1,0 +1,19 @@
+import { authRouter } from "./routers/auth";
+import { flavorRouter } from "./routers/flavor";
+import { imageRouter } from "./routers/image";
+import { logRouter } from "./routers/log";
+import { serverRouter } from "./routers/server";
+import { serviceRouter } from "./routers/service";
+import { createCallerFactory, createTRPCRouter } from "./trpc";
+
+export const appRouter = createTRPCRouter({
+  auth: authRouter,
+  server: serverRouter,
+  flavor: flavorRouter,
+  image: imageRouter,
+  service: serviceRouter,
+  log: logRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

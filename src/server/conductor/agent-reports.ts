@@ -1,0 +1,88 @@
+// Applies what agents report: instance state changes (compare-and-swap), action events, power
+// states seen on the hypervisor, and log batches. An agent may only touch instances placed on its
+// own host; anything else is refused and logged.
+import type { ActionEvent, InstanceUpdate, PowerReport } from "@/lib/agent-protocol";
+import { POWER_STATE } from "@/lib/states";
+import { db, type Prisma } from "@/server/db";
+import { getLogger } from "@/server/logs/logger";
+import { recordActionFinish, recordEventFinish, recordEventStart } from "@/server/instances/action-log";
+import { release } from "@/server/scheduler/claims";
+import { finishDelete } from "./delete";
+import { addFault, saveInstance } from "./instance-state";
+
+const log = getLogger("stratus.conductor.agent_reports");
+
+async function ownInstance(host: string, uuid: string) {
+  const instance = await db.instance.findUnique({ where: { uuid } });
+  if (!instance || instance.host !== host) {
+    log.warn(`Agent on ${host} reported on instance ${uuid}, which is not placed on that host; ignored`);
+    return null;
+  }
+  return instance;
+}
+
+export async function applyInstanceUpdate(host: string, u: InstanceUpdate): Promise<{ applied: boolean }> {
+  const instance = await ownInstance(host, u.uuid);
+  if (!instance || instance.deletedAt) return { applied: false };
+  if (u.vmState === "deleted") {
+    await finishDelete(u.uuid, u.requestId);
+    return { applied: true };
+  }
+  const data: Prisma.InstanceUpdateManyMutationInput = {};
+  if (u.vmState !== undefined) data.vmState = u.vmState;
+  if (u.taskState !== undefined) data.taskState = u.taskState;
+  if (u.powerState !== undefined) data.powerState = u.powerState;
+  if (u.progress !== undefined) data.progress = u.progress;
+  if (u.step !== undefined) data.step = u.step;
+  if (u.launchedAt !== undefined) data.launchedAt = new Date(u.launchedAt);
+  // A finished operation leaves no step behind.
+  if (u.taskState === null && u.step === undefined) data.step = null;
+  const applied = await saveInstance(u.uuid, data, u.expectedTaskState);
+  if (!applied) {
+    getLogger("stratus.conductor.agent_reports", { requestId: u.requestId, instanceUuid: u.uuid }).info(
+      `Update from ${host} skipped: task_state is no longer ${JSON.stringify(u.expectedTaskState)}`,
+    );
+    return { applied: false };
+  }
+  if (u.fault) await addFault(u.uuid, { ...u.fault, host });
+  // A build that failed on the host gives its claim back (Nova deletes the allocation).
+  if (u.vmState === "error" && instance.vmState === "building") await release(u.uuid);
+  if (u.requestId && u.taskState === null && (u.vmState !== undefined || u.fault)) {
+    await recordActionFinish(u.uuid, u.requestId, u.fault?.message);
+  }
+  return { applied: true };
+}
+
+export async function applyActionEvent(host: string, e: ActionEvent): Promise<void> {
+  if (!(await ownInstance(host, e.uuid))) return;
+  const time = new Date(e.time);
+  if (e.phase === "start") await recordEventStart(e.uuid, e.requestId, e.event, host, time);
+  else
+    await recordEventFinish(e.uuid, e.requestId, e.event, host, {
+      result: e.result ?? "Success",
+      traceback: e.traceback,
+      details: e.details,
+      time,
+    });
+}
+
+/**
+ * Nova's _sync_power_states, driven by the agent's lifecycle events and periodic sync: record the
+ * power state; an ACTIVE instance with no task whose guest stopped becomes SHUTOFF.
+ */
+export async function applyPowerReport(host: string, r: PowerReport): Promise<void> {
+  const instance = await ownInstance(host, r.uuid);
+  if (!instance || instance.deletedAt || instance.powerState === r.powerState) return;
+  const ilog = getLogger("stratus.compute.manager", { instanceUuid: r.uuid });
+  const stoppedByItself =
+    instance.vmState === "active" &&
+    instance.taskState === null &&
+    (r.powerState === POWER_STATE.SHUTDOWN || r.powerState === POWER_STATE.CRASHED);
+  if (stoppedByItself) {
+    ilog.info(`Instance shutdown by itself (${r.reason}). Marking it stopped.`);
+    await saveInstance(r.uuid, { powerState: r.powerState, vmState: "stopped" }, [null]);
+  } else {
+    await saveInstance(r.uuid, { powerState: r.powerState });
+  }
+}
+

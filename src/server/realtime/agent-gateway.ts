@@ -1,0 +1,150 @@
+// The /agent namespace: compute agents authenticate with their host's token, register their
+// resources, heartbeat, and report instance changes, action events, power states and log records.
+// Every message is parsed with the protocol's schemas; a bad one is refused in its ack.
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Server, Socket } from "socket.io";
+import type { z } from "zod";
+import {
+  actionEventSchema,
+  AGENT_EVENTS,
+  AGENT_NAMESPACE,
+  agentAuthSchema,
+  heartbeatSchema,
+  instanceUpdateSchema,
+  logBatchSchema,
+  powerReportSchema,
+  registerSchema,
+  type Ack,
+  type RegisterAck,
+  type RegisterPayload,
+} from "@/lib/agent-protocol";
+import { config } from "@/server/config";
+import { applyActionEvent, applyInstanceUpdate, applyPowerReport } from "@/server/conductor/agent-reports";
+import { imageRef, instanceSpec } from "@/server/conductor/specs";
+import { db } from "@/server/db";
+import { getLogger } from "@/server/logs/logger";
+import { storeLogRecords } from "@/server/logs/store";
+import { COMPUTE_BINARY, reportState } from "@/server/services/service-registry";
+import { rooms } from "./rooms";
+
+const log = getLogger("stratus.api.agent_gateway");
+
+interface AgentSocketData {
+  host: string;
+}
+
+function sha256(token: string): Buffer {
+  return createHash("sha256").update(token).digest();
+}
+
+async function tokenIsValid(host: string, token: string): Promise<boolean> {
+  const credential = await db.agentCredential.findUnique({ where: { host } });
+  if (!credential) return false;
+  const expected = Buffer.from(credential.tokenHash, "hex");
+  const actual = sha256(token);
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+type Handler<T> = (host: string, payload: T) => Promise<Ack>;
+
+/** Wraps a handler: parse, run, and always answer the ack — a failure never escapes the socket. */
+function on<S extends z.ZodType>(socket: Socket, event: string, schema: S, handler: Handler<z.infer<S>>): void {
+  socket.on(event, async (payload: unknown, ack?: (a: Ack) => void) => {
+    const reply = typeof ack === "function" ? ack : () => undefined;
+    const host = (socket.data as AgentSocketData).host;
+    const parsed = schema.safeParse(payload);
+    if (!parsed.success) {
+      const error = `invalid ${event}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
+      log.warn(`Refused message from ${host}: ${error}`);
+      reply({ ok: false, error });
+      return;
+    }
+    try {
+      reply(await handler(host, parsed.data));
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      log.error({ err }, `Handling ${event} from ${host} failed`);
+      reply({ ok: false, error });
+    }
+  });
+}
+
+async function register(host: string, p: RegisterPayload): Promise<RegisterAck> {
+  if (p.host !== host) throw new Error(`registered as ${p.host} but authenticated as ${host}`);
+  const service = await reportState(COMPUTE_BINARY, host, p.pid);
+  await db.service.update({ where: { id: service.id }, data: { version: p.version } });
+  const node = {
+    hypervisorHostname: p.node.hypervisorHostname,
+    hypervisorType: p.node.hypervisorType,
+    hypervisorVersion: p.node.hypervisorVersion,
+    libvirtUri: p.node.libvirtUri,
+    cpuModel: p.node.cpuModel,
+    cpuInfo: JSON.stringify(p.node.cpuInfo),
+    vcpus: p.node.vcpus,
+    memoryMb: p.node.memoryMb,
+    localGb: p.node.localGb,
+  };
+  await db.computeNode.upsert({
+    where: { host },
+    create: { ...node, host, serviceId: service.id },
+    update: { ...node, serviceId: service.id },
+  });
+  const instances = await db.instance.findMany({ where: { host, deletedAt: null } });
+  const images = await db.image.findMany({ where: { id: { in: [...new Set(instances.map((i) => i.imageId))] } } });
+  const imageById = new Map(images.map((i) => [i.id, i]));
+  log.info(
+    `Compute host ${host} registered: ${p.node.vcpus} vCPUs, ${p.node.memoryMb} MB RAM, ${p.node.localGb} GB disk, ` +
+      `${p.node.hypervisorType} ${p.node.hypervisorVersion}, ${p.domains.length} domains, ${instances.length} instances placed`,
+  );
+  return {
+    ok: true,
+    heartbeatIntervalSec: config.STRATUS_REPORT_INTERVAL,
+    instances: instances.map((i) => ({ spec: instanceSpec(i), image: imageRef(imageById.get(i.imageId) ?? null, i.imageId) })),
+  };
+}
+
+export function attachAgentGateway(io: Server): void {
+  const nsp = io.of(AGENT_NAMESPACE);
+
+  nsp.use(async (socket, next) => {
+    const auth = agentAuthSchema.safeParse(socket.handshake.auth);
+    const address = socket.handshake.address;
+    if (!auth.success) {
+      log.warn(`Refused agent connection from ${address}: malformed handshake`);
+      return next(new Error("unauthorized: malformed agent handshake"));
+    }
+    if (!(await tokenIsValid(auth.data.host, auth.data.token))) {
+      log.warn(`Refused agent connection from ${address} claiming host ${auth.data.host}: unknown token`);
+      return next(new Error(`unauthorized: unknown token for host ${auth.data.host}`));
+    }
+    (socket.data as AgentSocketData).host = auth.data.host;
+    next();
+  });
+
+  nsp.on("connection", (socket) => {
+    const host = (socket.data as AgentSocketData).host;
+    void socket.join(rooms.host(host));
+    log.info(`Agent for ${host} connected from ${socket.handshake.address}`);
+    socket.on("disconnect", (reason) => log.info(`Agent for ${host} disconnected: ${reason}`));
+
+    on(socket, AGENT_EVENTS.register, registerSchema, register);
+    on(socket, AGENT_EVENTS.heartbeat, heartbeatSchema, async (h) => {
+      await reportState(COMPUTE_BINARY, h);
+      return { ok: true };
+    });
+    on(socket, AGENT_EVENTS.instanceUpdate, instanceUpdateSchema, async (h, u) => ({ ok: true, ...(await applyInstanceUpdate(h, u)) }));
+    on(socket, AGENT_EVENTS.actionEvent, actionEventSchema, async (h, e) => {
+      await applyActionEvent(h, e);
+      return { ok: true };
+    });
+    on(socket, AGENT_EVENTS.powerReport, powerReportSchema, async (h, r) => {
+      await applyPowerReport(h, r);
+      return { ok: true };
+    });
+    on(socket, AGENT_EVENTS.logs, logBatchSchema, async (h, batch) => {
+      // The authenticated host wins over whatever the records claim.
+      storeLogRecords(batch.records.map((r) => ({ ...r, host: h })));
+      return { ok: true };
+    });
+  });
+}

@@ -1,0 +1,25 @@
+// Pushes durable changes to browsers. The database is the truth; these events only tell the
+// dashboards which cached rows to replace, so a lost event is healed by the resync on reconnect.
+import { UI_EVENTS, UI_NAMESPACE, type InstanceView, type ServiceView } from "@/lib/instance-view";
+import { getIo } from "./io";
+import { rooms } from "./rooms";
+
+function ui() {
+  return getIo()?.of(UI_NAMESPACE);
+}
+
+export function publishInstance(view: InstanceView): void {
+  ui()?.to([rooms.project(view.projectId), rooms.admin]).emit(UI_EVENTS.instanceChanged, view);
+}
+
+export function publishInstanceRemoved(uuid: string, projectId: string): void {
+  ui()?.to([rooms.project(projectId), rooms.admin]).emit(UI_EVENTS.instanceRemoved, { uuid, projectId });
+}
+
+export function publishService(view: ServiceView): void {
+  ui()?.to(rooms.admin).emit(UI_EVENTS.serviceChanged, view);
+}
+
+export function publishActionChanged(uuid: string, requestId: string): void {
+  ui()?.to(rooms.instance(uuid)).emit(UI_EVENTS.actionChanged, { uuid, requestId });
+}

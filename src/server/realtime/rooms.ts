@@ -1,0 +1,9 @@
+// Room names of the live channels. Browsers join their project's room (admins also `admin`), and
+// an instance's room while they look at it; each agent socket joins its host's room, so RPCs reach
+// the agent through whichever controller replica holds its connection.
+export const rooms = {
+  project: (projectId: string) => `project:${projectId}`,
+  instance: (uuid: string) => `instance:${uuid}`,
+  admin: "admin",
+  host: (host: string) => `host:${host}`,
+} as const;
