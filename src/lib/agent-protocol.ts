@@ -70,7 +70,12 @@ export const registerSchema = z.object({
 });
 export type RegisterPayload = z.infer<typeof registerSchema>;
 
-export const heartbeatSchema = z.object({ host: hostName, time: z.string().datetime() });
+/** A heartbeat carries the hypervisor's domain list, so the controller sees what really runs. */
+export const heartbeatSchema = z.object({
+  host: hostName,
+  time: z.string().datetime(),
+  domains: z.array(domainReportSchema).optional(),
+});
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
 
 /** What the agent needs to build (or re-create) one instance's domain. */

@@ -78,6 +78,7 @@ async function register(host: string, p: RegisterPayload): Promise<RegisterAck> 
     hypervisorType: p.node.hypervisorType,
     hypervisorVersion: p.node.hypervisorVersion,
     libvirtUri: p.node.libvirtUri,
+    runningVms: p.domains.length,
     cpuModel: p.node.cpuModel,
     cpuInfo: JSON.stringify(p.node.cpuInfo),
     vcpus: p.node.vcpus,
@@ -123,13 +124,18 @@ export function attachAgentGateway(io: Server): void {
 
   nsp.on("connection", (socket) => {
     const host = (socket.data as AgentSocketData).host;
+    // One live agent per host: an older socket for the same host (a process that outlived its
+    // supervisor, a half-dead connection) must not receive RPCs meant for the new one.
+    nsp.in(rooms.host(host)).except(socket.id).disconnectSockets(true);
     void socket.join(rooms.host(host));
     log.info(`Agent for ${host} connected from ${socket.handshake.address}`);
     socket.on("disconnect", (reason) => log.info(`Agent for ${host} disconnected: ${reason}`));
 
     on(socket, AGENT_EVENTS.register, registerSchema, register);
-    on(socket, AGENT_EVENTS.heartbeat, heartbeatSchema, async (h) => {
+    on(socket, AGENT_EVENTS.heartbeat, heartbeatSchema, async (h, beat) => {
       await reportState(COMPUTE_BINARY, h);
+      // running_vms is what the hypervisor lists, not what the database expects.
+      if (beat.domains) await db.computeNode.updateMany({ where: { host: h }, data: { runningVms: beat.domains.length } });
       return { ok: true };
     });
     on(socket, AGENT_EVENTS.instanceUpdate, instanceUpdateSchema, async (h, u) => ({ ok: true, ...(await applyInstanceUpdate(h, u)) }));

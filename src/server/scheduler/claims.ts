@@ -21,8 +21,7 @@ export async function claim(
       UPDATE "compute_nodes"
          SET "vcpusUsed" = "vcpusUsed" + ${req.vcpus},
              "memoryMbUsed" = "memoryMbUsed" + ${req.memoryMb},
-             "localGbUsed" = "localGbUsed" + ${req.diskGb},
-             "runningVms" = "runningVms" + 1
+             "localGbUsed" = "localGbUsed" + ${req.diskGb}
        WHERE "id" = ${node.nodeId}
          AND "vcpusUsed" + ${req.vcpus} <= ("vcpus" - "reservedHostCpus") * "cpuAllocationRatio"
          AND "memoryMbUsed" + ${req.memoryMb} <= ("memoryMb" - "reservedHostMemoryMb") * "ramAllocationRatio"
@@ -43,8 +42,7 @@ export async function release(consumerId: string): Promise<void> {
         UPDATE "compute_nodes"
            SET "vcpusUsed" = "vcpusUsed" - ${a.vcpus},
                "memoryMbUsed" = "memoryMbUsed" - ${a.memoryMb},
-               "localGbUsed" = "localGbUsed" - ${a.diskGb},
-               "runningVms" = "runningVms" - 1
+               "localGbUsed" = "localGbUsed" - ${a.diskGb}
          WHERE "id" = ${a.nodeId}`;
       await tx.allocation.delete({ where: { id: a.id } });
     }

@@ -1,0 +1,109 @@
+// Builds an instance's libvirt domain XML from its spec (Nova's _get_guest_xml, minus the
+// devices later issues add: disks from the image cache, console log, network).
+import type { InstanceSpec, RequestContext } from "@/lib/agent-protocol";
+import type { HostCapabilities } from "./hypervisor";
+
+/** The namespace of Stratus's `<metadata>` block; it marks a domain as ours (see isStratusDomain). */
+export const STRATUS_XML_NS = "https://stratus.dev/xmlns/libvirt/instance/1.0";
+
+/** XML 1.0 forbids most control characters even as references; libvirt would refuse the file. */
+function isXmlChar(code: number): boolean {
+  return (code >= 0x20 || code === 0x9 || code === 0xa || code === 0xd) && code !== 0xfffe && code !== 0xffff;
+}
+
+/** Escapes text for XML content and for attribute values in either quote style. */
+export function xmlEscape(value: string | number): string {
+  let out = "";
+  for (const ch of String(value)) {
+    switch (ch) {
+      case "&":
+        out += "&amp;";
+        break;
+      case "<":
+        out += "&lt;";
+        break;
+      case ">":
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case "'":
+        out += "&apos;";
+        break;
+      default:
+        out += isXmlChar(ch.codePointAt(0)!) ? ch : "\uFFFD";
+    }
+  }
+  return out;
+}
+
+/** Nova names domains `instance-%08x` after an integer id; ours is the uuid's first 8 hex digits. */
+export function domainName(uuid: string): string {
+  return `instance-${uuid.slice(0, 8).toLowerCase()}`;
+}
+
+/** KVM when the host offers it, else QEMU's TCG, else whatever the driver runs (the test driver). */
+export function chooseDomainType(caps: HostCapabilities): string {
+  for (const preferred of ["kvm", "qemu", "test"]) {
+    if (caps.domainTypes.includes(preferred)) return preferred;
+  }
+  const first = caps.domainTypes[0];
+  if (!first) throw new Error("the hypervisor offers no domain type for guests");
+  return first;
+}
+
+export interface DomainXmlOptions {
+  domainType: string;
+  /** Who asked for the instance, recorded in the metadata like Nova's <nova:owner>. */
+  owner?: Pick<RequestContext, "userId" | "projectId">;
+  createdAt?: Date;
+}
+
+export function buildDomainXml(spec: InstanceSpec, options: DomainXmlOptions): string {
+  const e = xmlEscape;
+  const created = (options.createdAt ?? new Date()).toISOString();
+  const owner = options.owner;
+  return [
+    `<domain type='${e(options.domainType)}'>`,
+    `  <name>${e(domainName(spec.uuid))}</name>`,
+    `  <uuid>${e(spec.uuid)}</uuid>`,
+    `  <metadata>`,
+    `    <stratus:instance xmlns:stratus='${STRATUS_XML_NS}'>`,
+    `      <stratus:name>${e(spec.name)}</stratus:name>`,
+    `      <stratus:creationTime>${e(created)}</stratus:creationTime>`,
+    `      <stratus:flavor vcpus='${e(spec.vcpus)}' memoryMb='${e(spec.memoryMb)}' rootGb='${e(spec.rootGb)}'` +
+      ` ephemeralGb='${e(spec.ephemeralGb)}' swapMb='${e(spec.swapMb)}'/>`,
+    `      <stratus:image uuid='${e(spec.imageId)}'/>`,
+    owner ? `      <stratus:owner user='${e(owner.userId ?? "")}' project='${e(owner.projectId ?? "")}'/>` : null,
+    `    </stratus:instance>`,
+    `  </metadata>`,
+    `  <memory unit='MiB'>${e(spec.memoryMb)}</memory>`,
+    `  <currentMemory unit='MiB'>${e(spec.memoryMb)}</currentMemory>`,
+    `  <vcpu placement='static'>${e(spec.vcpus)}</vcpu>`,
+    // No arch: libvirt picks the host's, which is what a guest of this host should run.
+    `  <os>`,
+    `    <type>hvm</type>`,
+    `    <boot dev='hd'/>`,
+    `  </os>`,
+    `  <features>`,
+    `    <acpi/>`,
+    `    <apic/>`,
+    `  </features>`,
+    `  <clock offset='utc'/>`,
+    `  <on_poweroff>destroy</on_poweroff>`,
+    `  <on_reboot>restart</on_reboot>`,
+    `  <on_crash>destroy</on_crash>`,
+    `  <devices>`,
+    `  </devices>`,
+    `</domain>`,
+    "",
+  ]
+    .filter((l): l is string => l !== null)
+    .join("\n");
+}
+
+/** True when the domain XML carries Stratus's metadata: only such domains may be reaped. */
+export function isStratusDomain(xml: string): boolean {
+  return xml.includes(STRATUS_XML_NS);
+}

@@ -1,0 +1,136 @@
+// The one interface the agent uses to drive a hypervisor (Nova's ComputeDriver, libvirt flavour).
+// Everything above agent/driver/ depends on this, never on virsh or a binding, so the transport
+// (a virsh shell today, libvirt-dbus later) can change without touching the compute manager.
+import type { PowerState } from "@/lib/states";
+
+/** `virsh nodeinfo`: the host as libvirt counts it. */
+export interface NodeInfo {
+  /** On real hosts this is the machine architecture (uname -m); the test driver echoes node.xml. */
+  cpuModel: string;
+  cpus: number;
+  mhz: number;
+  sockets: number;
+  coresPerSocket: number;
+  threadsPerCore: number;
+  numaCells: number;
+  memoryKib: number;
+}
+
+/** `virsh version`: "Running hypervisor: QEMU 7.2.22". */
+export interface HypervisorVersion {
+  /** libvirt's driver name as Nova reports it: "QEMU", "TEST". */
+  type: string;
+  /** Nova's packed integer: major * 1_000_000 + minor * 1_000 + micro. */
+  version: number;
+  /** The dotted version as printed, e.g. "7.2.22". */
+  text: string;
+}
+
+/** The parts of `virsh capabilities` the agent needs. */
+export interface HostCapabilities {
+  arch: string;
+  /** Host CPU model name (e.g. "EPYC-Rome"); absent on the test driver. */
+  model?: string;
+  vendor?: string;
+  /** `<domain type=...>` values the host can run: "kvm", "qemu", "test". */
+  domainTypes: string[];
+}
+
+/** libvirt's virDomainState, by name. */
+export type LibvirtState =
+  | "nostate"
+  | "running"
+  | "blocked"
+  | "paused"
+  | "shutdown"
+  | "shutoff"
+  | "crashed"
+  | "pmsuspended";
+
+export interface DomainState {
+  state: LibvirtState;
+  /** libvirt's reason for the state, e.g. "destroyed", "saved" (managed save), "user". */
+  reason: string;
+  /** The state mapped as Nova's libvirt driver maps it. */
+  powerState: PowerState;
+}
+
+export interface DomainInfo extends DomainState {
+  uuid: string;
+  name: string;
+}
+
+/** Why a hypervisor call failed, so callers can ignore the benign cases (Nova checks libvirt codes). */
+export type HypervisorErrorCode =
+  | "no-domain" // VIR_ERR_NO_DOMAIN
+  | "not-running" // VIR_ERR_OPERATION_INVALID: domain is not running
+  | "already-running" // VIR_ERR_OPERATION_INVALID: domain is already running
+  | "unsupported" // VIR_ERR_NO_SUPPORT / unsupported flags
+  | "timeout" // the call did not finish in time; the connection was reset
+  | "connection" // the connection to the hypervisor failed or died
+  | "failed"; // anything else libvirt refused
+
+export class HypervisorError extends Error {
+  override readonly name = "HypervisorError";
+  constructor(
+    message: string,
+    readonly code: HypervisorErrorCode,
+    /** The operation that failed, e.g. "start 1b2c…". */
+    readonly operation: string,
+  ) {
+    super(message);
+  }
+}
+
+export function isHypervisorError(e: unknown, ...codes: HypervisorErrorCode[]): e is HypervisorError {
+  return e instanceof HypervisorError && (codes.length === 0 || codes.includes(e.code));
+}
+
+/** Emitted when the hypervisor connection was re-opened after it died or hung. */
+export interface ConnectionReset {
+  reason: string;
+  /** True when domains held only by the old connection are gone (the test driver). */
+  stateLost: boolean;
+}
+
+/**
+ * A hypervisor connection. Domains are addressed by uuid (the instance uuid), as Nova does.
+ * Every call has a timeout; failures reject with HypervisorError.
+ */
+export interface Hypervisor {
+  readonly uri: string;
+
+  nodeInfo(): Promise<NodeInfo>;
+  version(): Promise<HypervisorVersion>;
+  capabilities(): Promise<HostCapabilities>;
+  /** The hypervisor's host name (`virsh hostname`). */
+  hostname(): Promise<string>;
+
+  listDomains(): Promise<DomainInfo[]>;
+  /** The domain's state, or null when no such domain exists. */
+  domainState(uuid: string): Promise<DomainState | null>;
+  getXml(uuid: string): Promise<string>;
+
+  /** Defines (or redefines) a persistent domain from its XML. */
+  define(xml: string): Promise<void>;
+  start(uuid: string): Promise<void>;
+  /** Hard power-off (virsh destroy). */
+  destroy(uuid: string): Promise<void>;
+  /** Removes the definition together with its managed-save image and NVRAM. */
+  undefine(uuid: string): Promise<void>;
+
+  /** ACPI power-button shutdown; returns at once, the guest may ignore it. */
+  shutdown(uuid: string): Promise<void>;
+  /** ACPI reboot request (soft reboot). */
+  reboot(uuid: string): Promise<void>;
+  /** Hardware reset, like pressing the reset button. */
+  reset(uuid: string): Promise<void>;
+  suspend(uuid: string): Promise<void>;
+  resume(uuid: string): Promise<void>;
+  /** Saves the guest's memory to a libvirt-managed file and stops it (Nova's suspend). */
+  managedSave(uuid: string): Promise<void>;
+
+  /** Subscribes to connection resets; returns the unsubscribe function. */
+  onReset(listener: (event: ConnectionReset) => void): () => void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,106 @@
+// Nova's init_host/_init_instance: after registering, line the hypervisor up with the database's
+// view of this host. Domains the database wants but the hypervisor lacks are re-created; a build or
+// delete cut short by an agent restart is finished (error, or delete re-driven); domains of
+// instances the database no longer places here are reaped.
+import type { RegisterAck } from "@/lib/agent-protocol";
+import type { TaskState, VmState } from "@/lib/states";
+import { getLogger } from "@/server/logs/logger";
+import { isStratusDomain } from "./driver/domain-xml";
+import type { DomainInfo, Hypervisor } from "./driver/hypervisor";
+import { newRequestContext, type ComputeManager } from "./compute-manager";
+import type { Reporter } from "./outbox";
+
+/**
+ * init-host: first registration after the agent started (interrupted builds go to ERROR).
+ * hypervisor-reset: the hypervisor connection was re-opened and may have lost its domains.
+ * reconnect: the controller came back; the hypervisor kept its state.
+ */
+export type ReconcileMode = "init-host" | "hypervisor-reset" | "reconnect";
+
+const BUILD_TASKS: readonly (TaskState | null)[] = ["scheduling", "networking", "block_device_mapping", "spawning"];
+
+/** vm_states whose instance has a domain on its host (shelved_offloaded, error, building do not). */
+const HAS_DOMAIN: readonly VmState[] = ["active", "stopped", "paused", "suspended", "rescued", "resized", "soft-delete", "shelved"];
+
+export interface ReconcileDeps {
+  hypervisor: Hypervisor;
+  manager: ComputeManager;
+  reporter: Reporter;
+}
+
+export interface ReconcileSummary {
+  recreated: number;
+  failedBuilds: number;
+  deletesRedriven: number;
+  reaped: number;
+  skippedBusy: number;
+}
+
+export async function reconcile(
+  deps: ReconcileDeps,
+  instances: RegisterAck["instances"],
+  mode: ReconcileMode,
+): Promise<ReconcileSummary> {
+  const log = getLogger("stratus.compute.manager");
+  const summary: ReconcileSummary = { recreated: 0, failedBuilds: 0, deletesRedriven: 0, reaped: 0, skippedBusy: 0 };
+  const domains = new Map<string, DomainInfo>((await deps.hypervisor.listDomains()).map((d) => [d.uuid, d]));
+  const work: Promise<void>[] = [];
+  // A running task or an undelivered report means the database's view of the instance is stale.
+  const busy = (uuid: string): boolean => deps.manager.isBusy(uuid) || deps.reporter.hasPending(uuid);
+
+  const wanted = new Set<string>();
+  for (const { spec } of instances) {
+    if (spec.vmState !== "deleted") wanted.add(spec.uuid);
+    if (busy(spec.uuid)) {
+      summary.skippedBusy++;
+      continue;
+    }
+    const domain = domains.get(spec.uuid);
+    if (spec.taskState === "deleting") {
+      summary.deletesRedriven++;
+      getLogger("stratus.compute.manager", { instanceUuid: spec.uuid }).info("Re-driving the interrupted delete");
+      work.push(deps.manager.terminateInstance(newRequestContext(), spec));
+    } else if (spec.vmState === "building" || BUILD_TASKS.includes(spec.taskState)) {
+      // Only an agent restart interrupts a build; on a reconnect the build may be on its way.
+      if (mode === "init-host") {
+        summary.failedBuilds++;
+        work.push(deps.manager.failInterruptedBuild(spec));
+      }
+    } else if (!domain && mode !== "reconnect" && HAS_DOMAIN.includes(spec.vmState)) {
+      summary.recreated++;
+      work.push(deps.manager.recreateDomain(spec, spec.vmState === "active"));
+    }
+  }
+
+  for (const domain of domains.values()) {
+    if (wanted.has(domain.uuid) || busy(domain.uuid)) continue;
+    // Only domains Stratus defined: anything else on a shared libvirt is not ours to touch.
+    let ours = false;
+    try {
+      ours = isStratusDomain(await deps.hypervisor.getXml(domain.uuid));
+    } catch (err) {
+      log.warn(`Could not read domain ${domain.name}: ${err instanceof Error ? err.message : err}`);
+    }
+    if (!ours) {
+      log.info(`Domain ${domain.name} (${domain.uuid}) is not a Stratus instance; leaving it alone`);
+      continue;
+    }
+    summary.reaped++;
+    const known = instances.some((i) => i.spec.uuid === domain.uuid);
+    work.push(
+      deps.manager.reapDomain(
+        domain.uuid,
+        domain.name,
+        known ? "its instance is deleted" : "the database places no such instance on this host",
+      ),
+    );
+  }
+
+  await Promise.all(work);
+  log.info(
+    `Reconciled ${instances.length} instances with ${domains.size} domains (${mode}): ` +
+      `${summary.recreated} re-created, ${summary.failedBuilds} interrupted builds set to ERROR, ` +
+      `${summary.deletesRedriven} deletes re-driven, ${summary.reaped} domains reaped, ${summary.skippedBusy} busy`,
+  );
+  return summary;
+}
