@@ -4,6 +4,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { RequestContext } from "@/lib/agent-protocol";
+import { checkAction } from "@/lib/instance-actions";
 import { config } from "@/server/config";
 import { scheduleAndBuildInstances } from "@/server/conductor/build";
 import { terminateInstance } from "@/server/conductor/delete";
@@ -141,9 +142,8 @@ export const serverRouter = createTRPCRouter({
   delete: protectedProcedure.input(idInput).mutation(async ({ ctx, input }) => {
     const { identity, rpcContext } = ctx;
     const instance = await visibleInstance(ctx, input.id);
-    if (instance.locked && !ctx.isAdmin) {
-      throw new TRPCError({ code: "CONFLICT", message: `Instance ${instance.uuid} is locked` });
-    }
+    const check = checkAction("delete", instance, ctx);
+    if (!check.allowed) throw new TRPCError({ code: check.code, message: check.reason });
     const log = getLogger("stratus.api.servers", { ...rpcContext, instanceUuid: instance.uuid });
     // Unlike Nova, a repeated delete is not ignored: it re-drives the deletion to the end.
     if (instance.taskState === "deleting") log.info("Instance is already deleting; driving the delete again");
