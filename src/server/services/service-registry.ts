@@ -54,16 +54,15 @@ export async function listServiceViews(): Promise<ServiceView[]> {
   return services.map((s) => toServiceView(s, zoneOf(s, zones), now));
 }
 
-/** Records a heartbeat (Nova's _report_state) and publishes the row when its state changed. */
+/** Records a heartbeat (Nova's _report_state) and publishes the row, so "last updated" stays live. */
 export async function reportState(binary: string, host: string, pid?: number): Promise<Service> {
   const now = new Date();
-  const before = await db.service.findUnique({ where: { binary_host: { binary, host } } });
   const service = await db.service.upsert({
     where: { binary_host: { binary, host } },
     create: { binary, host, topic: binary.replace("stratus-", ""), lastSeenAt: now, reportCount: 1, version: STRATUS_VERSION, pid },
     update: { lastSeenAt: now, reportCount: { increment: 1 }, version: STRATUS_VERSION, ...(pid ? { pid } : {}) },
   });
-  if (!before || !isUp(before, now.getTime())) await publishServiceRow(service);
+  await publishServiceRow(service);
   return service;
 }
 

@@ -1,0 +1,167 @@
+"use client";
+// The Instances table: Horizon's columns, one row per instance, a checkbox per row for bulk
+// actions and the row's own Delete button.
+import { useEffect, useRef } from "react";
+import { Button } from "@/components/ui/button";
+import { RelativeTime } from "@/components/ui/relative-time";
+import type { InstanceView } from "@/lib/instance-view";
+import { powerStateDisplay } from "@/lib/states";
+import { canDelete } from "./delete-instances-dialog";
+import { InstanceStatus, InstanceTask, isInTransition } from "./instance-status";
+import { flavorSummary } from "./format";
+
+const TH = "whitespace-nowrap px-3 py-2.5 text-left text-xs font-semibold tracking-wide text-zinc-600 uppercase dark:text-zinc-400";
+const TD = "px-3 py-3 align-top";
+
+function SelectAllCheckbox({ items, selected, onChange }: { items: InstanceView[]; selected: ReadonlySet<string>; onChange: (next: Set<string>) => void }) {
+  const ref = useRef<HTMLInputElement>(null);
+  const count = items.filter((i) => selected.has(i.uuid)).length;
+  const all = items.length > 0 && count === items.length;
+  useEffect(() => {
+    if (ref.current) ref.current.indeterminate = count > 0 && !all;
+  }, [count, all]);
+  return (
+    <input
+      ref={ref}
+      type="checkbox"
+      aria-label="Select all instances on this page"
+      checked={all}
+      disabled={items.length === 0}
+      onChange={() => onChange(all ? new Set() : new Set(items.map((i) => i.uuid)))}
+      className="size-4 accent-indigo-600"
+    />
+  );
+}
+
+function InstanceRow({
+  instance,
+  selected,
+  onToggle,
+  onDelete,
+}: {
+  instance: InstanceView;
+  selected: boolean;
+  onToggle: () => void;
+  onDelete: () => void;
+}) {
+  const busy = isInTransition(instance);
+  const deletable = canDelete(instance);
+  return (
+    <tr
+      data-testid={`instance-row-${instance.name}`}
+      data-status={instance.status}
+      className={
+        "border-t border-zinc-200 dark:border-zinc-800 " +
+        (selected ? "bg-indigo-50/60 dark:bg-indigo-500/5" : busy ? "bg-amber-50/40 dark:bg-amber-500/[0.03]" : "")
+      }
+    >
+      <td className={`${TD} w-10`}>
+        <input type="checkbox" aria-label={`Select ${instance.name}`} checked={selected} onChange={onToggle} className="size-4 accent-indigo-600" />
+      </td>
+      <th scope="row" className={`${TD} text-left font-medium whitespace-nowrap`}>
+        <span className="block max-w-56 truncate" title={`${instance.name}\n${instance.uuid}`}>
+          {instance.name}
+        </span>
+        {instance.locked && <span className="text-xs font-normal text-zinc-600 dark:text-zinc-400">Locked</span>}
+      </th>
+      <td className={`${TD} whitespace-nowrap`}>{instance.imageName ?? <span className="text-zinc-500 dark:text-zinc-400">-</span>}</td>
+      <td className={`${TD} whitespace-nowrap`}>
+        <span className="block">{instance.flavorName ?? "-"}</span>
+        <span className="block text-xs text-zinc-500 dark:text-zinc-400">{flavorSummary(instance)}</span>
+      </td>
+      <td className={TD}>
+        <InstanceStatus instance={instance} />
+      </td>
+      <td className={TD}>
+        <InstanceTask instance={instance} />
+      </td>
+      <td className={`${TD} whitespace-nowrap`}>{powerStateDisplay(instance.powerState)}</td>
+      <td className={`${TD} whitespace-nowrap`}>{instance.host ?? <span className="text-zinc-500 dark:text-zinc-400">-</span>}</td>
+      <td className={`${TD} whitespace-nowrap text-zinc-600 dark:text-zinc-400`}>
+        <RelativeTime value={instance.createdAt} />
+      </td>
+      <td className={`${TD} text-right`}>
+        <Button
+          size="sm"
+          variant="danger-outline"
+          onClick={onDelete}
+          disabled={!deletable}
+          title={deletable ? undefined : "This instance is already being deleted."}
+        >
+          Delete
+        </Button>
+      </td>
+    </tr>
+  );
+}
+
+export function InstancesTable({
+  items,
+  selected,
+  onSelectionChange,
+  onDelete,
+}: {
+  items: InstanceView[];
+  selected: ReadonlySet<string>;
+  onSelectionChange: (next: Set<string>) => void;
+  onDelete: (instance: InstanceView) => void;
+}) {
+  function toggle(uuid: string) {
+    const next = new Set(selected);
+    if (next.has(uuid)) next.delete(uuid);
+    else next.add(uuid);
+    onSelectionChange(next);
+  }
+  return (
+    <div className="overflow-x-auto">
+      <table className="w-full text-sm">
+        <caption className="sr-only">Instances</caption>
+        <thead className="bg-zinc-50 dark:bg-zinc-900/60">
+          <tr>
+            <th scope="col" className={`${TH} w-10`}>
+              <SelectAllCheckbox items={items} selected={selected} onChange={onSelectionChange} />
+            </th>
+            <th scope="col" className={TH}>
+              Name
+            </th>
+            <th scope="col" className={TH}>
+              Image
+            </th>
+            <th scope="col" className={TH}>
+              Flavor
+            </th>
+            <th scope="col" className={TH}>
+              Status
+            </th>
+            <th scope="col" className={TH}>
+              Task
+            </th>
+            <th scope="col" className={TH}>
+              Power State
+            </th>
+            <th scope="col" className={TH}>
+              Host
+            </th>
+            <th scope="col" className={TH}>
+              Age
+            </th>
+            <th scope="col" className={`${TH} text-right`}>
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((instance) => (
+            <InstanceRow
+              key={instance.uuid}
+              instance={instance}
+              selected={selected.has(instance.uuid)}
+              onToggle={() => toggle(instance.uuid)}
+              onDelete={() => onDelete(instance)}
+            />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
