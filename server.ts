@@ -59,7 +59,10 @@ async function main(): Promise<void> {
   const stopLogStore = startLogStore();
   const stopHeartbeats = startServiceHeartbeats(config.STRATUS_HOST);
 
-  await new Promise<void>((resolve) => httpServer.listen(config.PORT, config.HOSTNAME, resolve));
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject); // e.g. EADDRINUSE: fail loudly, never exit 0
+    httpServer.listen(config.PORT, config.HOSTNAME, resolve);
+  });
   log.info(`Stratus controller listening on http://${config.HOSTNAME}:${config.PORT} (${dev ? "development" : "production"})`);
 
   let stopping = false;
