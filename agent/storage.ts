@@ -1,0 +1,43 @@
+// What the compute manager needs from the host's instance storage (Nova's imagebackend + image
+// cache): the instance directory `<instances>/<uuid>/` with its root disk as a qcow2 overlay on the
+// cached base `<instances>/_base/<sha1(image id)>`, the rescue disk, and the serial console log.
+// The compute manager and domain XML depend on this interface; agent/imagecache/ implements it.
+import type { ImageRef, InstanceSpec, RequestContext } from "@/lib/agent-protocol";
+
+export interface DiskDevice {
+  /** Absolute path of the disk file. */
+  path: string;
+  format: "qcow2" | "raw";
+  /** Guest device name, in boot order: "vda", "vdb", ... */
+  target: string;
+}
+
+export interface StorageProgress {
+  /** 0–100 of the step (image download, conversion). */
+  percent: number;
+  step: string;
+}
+
+export interface InstanceStorage {
+  /** `<instances>/<uuid>`: created on demand. */
+  instanceDir(uuid: string): string;
+  /** The file libvirt captures the serial console into (`<instances>/<uuid>/console.log`). */
+  consoleLogPath(uuid: string): string;
+  /**
+   * Makes the instance's disks exist: the image in the cache (fetched once per host even when many
+   * builds want it at once, checksum verified, converted to raw), then the overlay grown to the
+   * flavor's root disk. Idempotent: an existing overlay is reused (hard reboot, re-creation).
+   * Throws a clear error for an image that is too big for the flavor or not a disk image.
+   */
+  prepareInstanceDisks(
+    ctx: RequestContext | null,
+    spec: InstanceSpec,
+    image: ImageRef,
+    onProgress?: (p: StorageProgress) => void,
+  ): Promise<DiskDevice[]>;
+  /** A fresh rescue disk from the rescue image, as `disk.rescue` in the instance directory. */
+  prepareRescueDisk(ctx: RequestContext | null, spec: InstanceSpec, image: ImageRef): Promise<DiskDevice>;
+  removeRescueDisk(uuid: string): Promise<void>;
+  /** Removes the instance directory; the base stays for others (the cache pass ages it out). */
+  removeInstanceFiles(uuid: string): Promise<void>;
+}
