@@ -8,15 +8,20 @@
 //   STRATUS_CREDENTIALS_FILE   where passwords set by this run are recorded (default var/credentials.txt)
 //   STRATUS_SEED_AGENT_HOSTS   comma list of compute hosts (default compute-1,compute-2)
 //   STRATUS_AGENTS_DIR         token files go to <dir>/<host>/token (default var/agents)
+//   STRATUS_IMAGE_DIR          the image store, as the controller's (default var/images)
+//   STRATUS_SEED_IMAGE         a raw image for cirros-tiny (default var/qemu/images/tiny.raw if built)
 import { createHash, randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { db } from "../src/server/db";
 import { hashPassword, verifyPassword } from "../src/server/auth/password";
+import { describeImageFile, ensureImageFile, type ImageFileFacts } from "../src/server/images/image-file";
+import { imageFilePath } from "../src/server/images/image-store";
 
 const root = path.resolve(import.meta.dirname, "..");
 const credentialsFile = path.resolve(process.env.STRATUS_CREDENTIALS_FILE ?? path.join(root, "var/credentials.txt"));
 const agentsDir = path.resolve(process.env.STRATUS_AGENTS_DIR ?? path.join(root, "var/agents"));
+const imageDir = path.resolve(root, process.env.STRATUS_IMAGE_DIR ?? "var/images");
 const agentHosts = (process.env.STRATUS_SEED_AGENT_HOSTS ?? "compute-1,compute-2")
   .split(",")
   .map((h) => h.trim())
@@ -36,7 +41,7 @@ const LOGINS = [
   { username: "demo", project: "demo", role: "member", envPassword: "STRATUS_DEMO_PASSWORD" },
 ] as const;
 
-/** A fixed id, so reseeding finds the same row; its bytes are uploaded separately. */
+/** A fixed id, so reseeding finds the same row (and agents' caches, keyed by id, stay valid). */
 const CIRROS_TINY_IMAGE_ID = "5e0c2b4e-7a1d-4c3b-9f1e-0c1a2b3c4d5e";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
@@ -112,7 +117,27 @@ async function seedAgentCredentials(): Promise<void> {
   }
 }
 
+/**
+ * cirros-tiny's bytes: the tiny test guest when scripts/qemu/build-guest-image.sh has built it
+ * (or STRATUS_SEED_IMAGE names a raw image), else a blank 64 MiB raw disk. The first seed puts the
+ * file into the image store and it is never replaced: an image's data is immutable, and agents
+ * cache it by image id.
+ */
+async function cirrosTinyFacts(): Promise<ImageFileFacts> {
+  const file = imageFilePath(CIRROS_TINY_IMAGE_ID, imageDir);
+  const guest = process.env.STRATUS_SEED_IMAGE ?? path.join(root, "var/qemu/images/tiny.raw");
+  await ensureImageFile(file, existsSync(guest) ? guest : null, 64 * 1024 * 1024);
+  const row = await db.image.findUnique({ where: { id: CIRROS_TINY_IMAGE_ID } });
+  // Already registered with this file: skip re-hashing it on every start.
+  if (row?.checksum && row.size !== null && row.virtualSize !== null && Number(row.size) === statSync(file).size) {
+    return { size: Number(row.size), sha256: row.checksum, virtualSize: Number(row.virtualSize) };
+  }
+  return describeImageFile(file, "raw");
+}
+
 async function seedImages(): Promise<void> {
+  const facts = await cirrosTinyFacts();
+  const data = { size: BigInt(facts.size), checksum: facts.sha256, virtualSize: BigInt(facts.virtualSize) };
   await db.image.upsert({
     where: { id: CIRROS_TINY_IMAGE_ID },
     create: {
@@ -123,8 +148,9 @@ async function seedImages(): Promise<void> {
       containerFormat: "bare",
       visibility: "public",
       properties: JSON.stringify({ hw_architecture: "x86_64" }),
+      ...data,
     },
-    update: {}, // later uploads set size and checksum; reseeding must not undo them
+    update: data, // the stored file's facts; name, visibility and properties stay as an admin set them
   });
 }
 

@@ -2,8 +2,23 @@
 // process at start-up with a message naming the variable.
 import os from "node:os";
 import { z } from "zod";
+import { taskStateSchema } from "@/lib/states";
 
 const number = (fallback: number) => z.coerce.number().positive().default(fallback);
+
+/** A JSON object of task state → seconds, e.g. {"rebooting":30}; unknown task states are refused. */
+const taskDeadlines = z
+  .string()
+  .default("{}")
+  .transform((text, ctx): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: "custom", message: `must be a JSON object like {"rebooting":30}` });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.partialRecord(taskStateSchema, z.number().positive()));
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
@@ -24,8 +39,16 @@ const schema = z.object({
     .enum(["0", "1"])
     .default("0")
     .transform((v) => v === "1"),
+  /** Per-task-state deadlines in seconds, over the defaults (src/server/conductor/task-deadlines.ts). */
+  STRATUS_TASK_DEADLINES: taskDeadlines,
+  /** How often the controller looks for tasks past their deadline, in seconds. */
+  STRATUS_TASK_DEADLINE_INTERVAL: number(30),
   /** Log records kept in the database's bounded store. */
   STRATUS_LOG_STORE_MAX: number(200_000),
+  /** Where the image service keeps uploaded image files (Glance's filesystem_store_datadir). */
+  STRATUS_IMAGE_DIR: z.string().min(1).default("var/images"),
+  /** Largest image upload accepted, in bytes (Glance's image_size_cap, 1 TiB). */
+  STRATUS_IMAGE_SIZE_CAP: z.coerce.number().int().positive().default(1024 ** 4),
 });
 
 export type Config = z.infer<typeof schema> & { serviceDownTimeMs: number; reportIntervalMs: number };

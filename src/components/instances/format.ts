@@ -3,7 +3,7 @@ export function formatMemory(mb: number): string {
   return mb >= 1024 && mb % 1024 === 0 ? `${mb / 1024} GB` : `${mb} MB`;
 }
 
-export function formatBytes(size: bigint | null): string {
+export function formatBytes(size: bigint | number | null): string {
   if (size === null) return "size unknown";
   const units = ["B", "KB", "MB", "GB", "TB"];
   let i = 0;

@@ -1,11 +1,13 @@
 // The controller's own HTTP API, served by server.ts ahead of Next: tRPC at /api/trpc (the same
-// endpoint the dashboard and the CLI use) and /api/health. It runs in the server's module graph,
-// next to the Socket.IO server and the conductor, not inside Next's route bundles.
+// endpoint the dashboard and the CLI use), /api/health and image data at /api/images/<id>/file.
+// It runs in the server's module graph, next to the Socket.IO server and the conductor, not inside
+// Next's route bundles.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { appRouter } from "@/server/api/root";
 import { createContext } from "@/server/api/trpc";
 import { db } from "@/server/db";
+import { handleImageRequest } from "@/server/images/image-routes";
 import { getLogger } from "@/server/logs/logger";
 
 const trpc = createHTTPHandler({
@@ -44,5 +46,6 @@ export function handleApiRequest(req: IncomingMessage, res: ServerResponse): boo
     void trpc(req, res);
     return true;
   }
+  if (handleImageRequest(req, res, path)) return true;
   return false;
 }
