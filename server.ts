@@ -5,6 +5,7 @@ import { createServer } from "node:http";
 import next from "next";
 import { Server } from "socket.io";
 import { config } from "@/server/config";
+import { startTaskDeadlines } from "@/server/conductor/task-deadlines";
 import { db, isPostgres } from "@/server/db";
 import { handleApiRequest } from "@/server/http/api-handler";
 import { getLogger, initLogging } from "@/server/logs/logger";
@@ -35,6 +36,9 @@ async function main(): Promise<void> {
   await prepareDatabase();
 
   const httpServer = createServer();
+  // Image uploads stream for as long as they take; Node's 300 s default would cut a large one off.
+  // Header and keep-alive timeouts still bound idle or slow-header clients.
+  httpServer.requestTimeout = 0;
   const app = next({ dev, hostname: config.HOSTNAME, port: config.PORT, httpServer });
   await app.prepare();
   const handleNext = app.getRequestHandler();
@@ -58,6 +62,7 @@ async function main(): Promise<void> {
 
   const stopLogStore = startLogStore();
   const stopHeartbeats = startServiceHeartbeats(config.STRATUS_HOST);
+  const stopDeadlines = startTaskDeadlines(config.STRATUS_HOST);
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject); // e.g. EADDRINUSE: fail loudly, never exit 0
@@ -71,6 +76,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info(`Received ${signal}; shutting down`);
     stopHeartbeats();
+    stopDeadlines();
     io.close();
     httpServer.close();
     await stopLogStore();

@@ -1,66 +1,64 @@
 // Nova's ComputeManager on one host: accepts RPCs from the controller and runs each instance's
 // tasks one at a time, reporting every state change (as a compare-and-swap on the task state),
-// every action event and the request id on every log line.
+// every action event and the request id on every log line. Build and delete live here; the
+// lifecycle tasks (stop, start, reboot, pause, suspend, rescue, ...) live in agent/tasks/.
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import {
-  AGENT_EVENTS,
   computeRpcSchema,
   type Ack,
+  type ComputeRpc,
   type ImageRef,
   type InstanceSpec,
   type InstanceUpdate,
   type RequestContext,
 } from "@/lib/agent-protocol";
-import { POWER_STATE, type PowerState, type TaskState } from "@/lib/states";
+import { POWER_STATE, type TaskState } from "@/lib/states";
 import { getLogger } from "@/server/logs/logger";
 import { buildDomainXml, chooseDomainType } from "./driver/domain-xml";
-import { isHypervisorError, type Hypervisor } from "./driver/hypervisor";
+import type { Hypervisor } from "./driver/hypervisor";
 import { InstanceLocks } from "./instance-locks";
 import type { Reporter } from "./outbox";
+import { pauseInstance, unpauseInstance } from "./tasks/pause";
+import { startInstance, stopInstance, type InstanceTaskArgs } from "./tasks/power";
+import { rebootInstance, type RebootArgs } from "./tasks/reboot";
+import { rescueInstance, unrescueInstance, type RescueArgs } from "./tasks/rescue";
+import { resumeInstance, suspendInstance } from "./tasks/suspend";
+import {
+  errorMessage,
+  fault,
+  MODULE,
+  seconds,
+  TaskRuntime,
+  UpdateRefused,
+  type PowerTracker,
+  type TaskTimings,
+} from "./tasks/task-runtime";
+import type { DiskDevice, InstanceStorage } from "./storage";
 
-const MODULE = "stratus.compute.manager";
+export { UpdateRefused, type PowerTracker };
 export const BUILD_EVENT = "compute__do_build_and_run_instance";
 export const TERMINATE_EVENT = "compute_terminate_instance";
-
-/** The controller did not apply a state change: the instance changed under us (or was refused). */
-export class UpdateRefused extends Error {
-  override readonly name = "UpdateRefused";
-}
-
-/** What the manager tells the power-state sync about the instances it changes. */
-export interface PowerTracker {
-  track(uuid: string, powerState: PowerState): void;
-  forget(uuid: string): void;
-}
 
 export interface ComputeManagerOptions {
   host: string;
   hypervisor: Hypervisor;
   reporter: Reporter;
   power?: PowerTracker;
+  /** The instance directories and the image cache; without it domains get no disks (unit tests). */
+  storage?: InstanceStorage;
+  /** Nova's instances_path: instance files (unrescue.xml) when there is no storage. */
+  instancesPath?: string;
+  /** shutdown_timeout, wait_soft_reboot_seconds and poll intervals (Nova's defaults otherwise). */
+  timings?: Partial<TaskTimings>;
 }
+
+/** RPCs carried out by a lifecycle task (agent/tasks/), under the instance's lock. */
+type LifecycleMethod = Exclude<ComputeRpc["method"], "build_and_run_instance" | "terminate_instance">;
 
 /** A context for work the agent starts itself (init_host), with its own request id. */
 export function newRequestContext(): RequestContext {
   return { requestId: `req-${randomUUID()}`, userId: null, projectId: null };
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function seconds(since: number): string {
-  return ((Date.now() - since) / 1000).toFixed(2);
-}
-
-function fault(err: unknown): NonNullable<InstanceUpdate["fault"]> {
-  const message = errorMessage(err) || "Unknown error";
-  return {
-    code: 500,
-    message: message.length > 255 ? `${message.slice(0, 252)}...` : message,
-    ...(err instanceof Error && err.stack ? { details: err.stack } : {}),
-  };
 }
 
 export class ComputeManager {
@@ -68,7 +66,12 @@ export class ComputeManager {
   private readonly hypervisor: Hypervisor;
   private readonly reporter: Reporter;
   private readonly power: PowerTracker | undefined;
+  private readonly storage: InstanceStorage | undefined;
   private readonly locks = new InstanceLocks();
+  /** The task state machinery shared with the lifecycle tasks (agent/tasks/). */
+  private readonly rt: TaskRuntime;
+  /** Aborts the waits of the lifecycle task running per instance (a delete cuts them short). */
+  private readonly running = new Map<string, AbortController>();
   private stopping = false;
 
   constructor(options: ComputeManagerOptions) {
@@ -76,6 +79,8 @@ export class ComputeManager {
     this.hypervisor = options.hypervisor;
     this.reporter = options.reporter;
     this.power = options.power;
+    this.storage = options.storage;
+    this.rt = new TaskRuntime(options);
   }
 
   /** Accepts (ack ok) or refuses (ack with the reason) one `rpc` message; the work runs after. */
@@ -92,7 +97,9 @@ export class ComputeManager {
     const task =
       rpc.method === "build_and_run_instance"
         ? this.buildAndRunInstance(rpc.context, rpc.instance, rpc.image)
-        : this.terminateInstance(rpc.context, rpc.instance);
+        : rpc.method === "terminate_instance"
+          ? this.terminateInstance(rpc.context, rpc.instance)
+          : this.lifecycleRpc(rpc);
     // Tasks report their own failures; this only catches a bug, which must not kill the agent.
     task.catch((err: unknown) =>
       getLogger(MODULE, { ...rpc.context, instanceUuid: rpc.instance.uuid }).error({ err }, `Unexpected error in ${rpc.method}`),
@@ -120,22 +127,77 @@ export class ComputeManager {
   }
 
   terminateInstance(ctx: RequestContext, spec: InstanceSpec): Promise<void> {
+    // A delete wins: a lifecycle task waiting on the guest stops now instead of after its wait.
+    this.running.get(spec.uuid)?.abort("the instance is being deleted");
     return this.locks.run(spec.uuid, () => this.terminate(ctx, spec));
+  }
+
+  stopInstance(a: InstanceTaskArgs): Promise<void> {
+    return this.lifecycle(a.spec.uuid, (signal) => stopInstance(this.rt, { ...a, signal }));
+  }
+
+  startInstance(a: InstanceTaskArgs): Promise<void> {
+    return this.lifecycle(a.spec.uuid, (signal) => startInstance(this.rt, { ...a, signal }));
+  }
+
+  rebootInstance(a: RebootArgs): Promise<void> {
+    return this.lifecycle(a.spec.uuid, (signal) => rebootInstance(this.rt, { ...a, signal }));
+  }
+
+  pauseInstance(a: InstanceTaskArgs): Promise<void> {
+    return this.lifecycle(a.spec.uuid, (signal) => pauseInstance(this.rt, { ...a, signal }));
+  }
+
+  unpauseInstance(a: InstanceTaskArgs): Promise<void> {
+    return this.lifecycle(a.spec.uuid, (signal) => unpauseInstance(this.rt, { ...a, signal }));
+  }
+
+  suspendInstance(a: InstanceTaskArgs): Promise<void> {
+    return this.lifecycle(a.spec.uuid, (signal) => suspendInstance(this.rt, { ...a, signal }));
+  }
+
+  resumeInstance(a: InstanceTaskArgs): Promise<void> {
+    return this.lifecycle(a.spec.uuid, (signal) => resumeInstance(this.rt, { ...a, signal }));
+  }
+
+  rescueInstance(a: RescueArgs): Promise<void> {
+    return this.lifecycle(a.spec.uuid, (signal) => rescueInstance(this.rt, { ...a, signal }));
+  }
+
+  unrescueInstance(a: InstanceTaskArgs): Promise<void> {
+    return this.lifecycle(a.spec.uuid, (signal) => unrescueInstance(this.rt, { ...a, signal }));
+  }
+
+  /**
+   * Sets the task state back to None with the vm_state the hypervisor shows (reconciliation of a
+   * task an agent restart interrupted when the domain already shows its outcome).
+   */
+  clearTaskState(spec: InstanceSpec, vmState: InstanceSpec["vmState"], why: string): Promise<void> {
+    return this.locks.run(spec.uuid, async () => {
+      const ctx = newRequestContext();
+      const log = this.logger(ctx, spec.uuid);
+      log.warn(`Instance in transitional state ${spec.taskState ?? "None"} at start-up: ${why}; clearing task state`);
+      const powerState = await this.rt.observePower(spec.uuid);
+      await this.tryUpdate(log, ctx, { uuid: spec.uuid, expectedTaskState: [spec.taskState], vmState, taskState: null, powerState });
+      this.power?.track(spec.uuid, powerState);
+    });
   }
 
   /**
    * Re-creates a domain the hypervisor lost (Nova's resume_guests_state_on_host_boot), starting
-   * it when the instance should be running.
+   * it when the instance should be running (and pausing it again when it was paused).
    */
-  recreateDomain(spec: InstanceSpec, start: boolean): Promise<void> {
+  recreateDomain(spec: InstanceSpec, image: ImageRef | null): Promise<void> {
     return this.locks.run(spec.uuid, async () => {
       const ctx = newRequestContext();
       const log = this.logger(ctx, spec.uuid);
       try {
         if (await this.hypervisor.domainState(spec.uuid)) return; // someone else re-created it
         log.info(`Re-creating the domain missing from the hypervisor (vm_state ${spec.vmState})`);
-        await this.hypervisor.define(await this.domainXml(spec, ctx));
-        if (start) await this.hypervisor.start(spec.uuid);
+        const start = spec.vmState === "active" || spec.vmState === "paused" || spec.vmState === "rescued";
+        await this.rt.recreateGuest(ctx, spec, image, { start });
+        if (spec.vmState === "paused") await this.hypervisor.suspend(spec.uuid);
+        this.power?.track(spec.uuid, await this.rt.observePower(spec.uuid));
       } catch (err) {
         log.error({ err }, "Failed to resume instance");
         await this.tryUpdate(log, ctx, {
@@ -182,9 +244,74 @@ export class ComputeManager {
     return getLogger(MODULE, { ...ctx, instanceUuid: uuid });
   }
 
-  private async domainXml(spec: InstanceSpec, ctx: RequestContext): Promise<string> {
+  /** Runs a lifecycle task under the instance's lock, abortable by a delete. */
+  private lifecycle(uuid: string, task: (signal: AbortSignal) => Promise<void>): Promise<void> {
+    return this.locks.run(uuid, async () => {
+      const controller = new AbortController();
+      this.running.set(uuid, controller);
+      try {
+        await task(controller.signal);
+      } finally {
+        if (this.running.get(uuid) === controller) this.running.delete(uuid);
+      }
+    });
+  }
+
+  private lifecycleRpc(rpc: Extract<ComputeRpc, { method: LifecycleMethod }>): Promise<void> {
+    const base = { ctx: rpc.context, spec: rpc.instance, image: "image" in rpc ? rpc.image : null };
+    switch (rpc.method) {
+      case "stop_instance":
+        return this.stopInstance(base);
+      case "start_instance":
+        return this.startInstance(base);
+      case "reboot_instance":
+        // A hard reboot may interrupt the task in flight (ALLOW_REBOOT): stop its waiting now.
+        if (rpc.rebootType === "HARD") this.running.get(rpc.instance.uuid)?.abort("a hard reboot was requested");
+        return this.rebootInstance({ ...base, rebootType: rpc.rebootType });
+      case "pause_instance":
+        return this.pauseInstance(base);
+      case "unpause_instance":
+        return this.unpauseInstance(base);
+      case "suspend_instance":
+        return this.suspendInstance(base);
+      case "resume_instance":
+        return this.resumeInstance(base);
+      case "rescue_instance":
+        return this.rescueInstance({ ...base, rescueImage: rpc.rescueImage });
+      case "unrescue_instance":
+        return this.unrescueInstance(base);
+    }
+  }
+
+  private async domainXml(spec: InstanceSpec, ctx: RequestContext, disks?: DiskDevice[]): Promise<string> {
     const domainType = chooseDomainType(await this.hypervisor.capabilities());
-    return buildDomainXml(spec, { domainType, owner: ctx });
+    const consoleLogPath = this.storage?.consoleLogPath(spec.uuid);
+    return buildDomainXml(spec, { domainType, owner: ctx, ...(disks ? { disks } : {}), ...(consoleLogPath ? { consoleLogPath } : {}) });
+  }
+
+  /**
+   * Nova's _create_image: the instance's disks from the image cache (fetched once per host,
+   * converted to raw, overlaid per instance), its progress shown as the build's step.
+   */
+  private async prepareDisks(
+    ctx: RequestContext,
+    spec: InstanceSpec,
+    image: ImageRef | null,
+    step: (taskState: TaskState | null, text: string, progress: number) => Promise<void>,
+  ): Promise<DiskDevice[] | undefined> {
+    if (!this.storage || !image) return undefined;
+    await step("spawning", `Preparing disks from image ${image.name}`, 20);
+    // Reports go out one after another; a refused one (instance deleted meanwhile) aborts the build.
+    let reports = Promise.resolve();
+    let refused: unknown = null;
+    const disks = await this.storage.prepareInstanceDisks(ctx, spec, image, (p) => {
+      reports = reports
+        .then(() => step("spawning", p.step, 20 + Math.floor(p.percent / 10)))
+        .catch((err: unknown) => void (refused ??= err));
+    });
+    await reports;
+    if (refused) throw refused;
+    return disks;
   }
 
   private async build(ctx: RequestContext, spec: InstanceSpec, image: ImageRef | null): Promise<void> {
@@ -207,13 +334,14 @@ export class ComputeManager {
       await step(null, `Build started on ${this.host}`, 0);
       await step("networking", "Allocating network", 10);
       await step("block_device_mapping", "Preparing block devices", 20);
+      const disks = await this.prepareDisks(ctx, spec, image, step);
       await step("spawning", "Defining domain", 30);
       const spawnStarted = Date.now();
       if (await this.hypervisor.domainState(uuid)) {
         // Not ours to clean up: a redelivered build must never destroy a running instance.
         throw new Error(`Instance ${spec.name} already exists on the hypervisor (domain uuid ${uuid})`);
       }
-      const xml = await this.domainXml(spec, ctx);
+      const xml = await this.domainXml(spec, ctx, disks);
       log.debug(`Domain XML:\n${xml}`);
       await this.hypervisor.define(xml);
       created = true;
@@ -272,6 +400,8 @@ export class ComputeManager {
     log.info("Terminating instance");
     try {
       await this.removeDomain(uuid);
+      // The instance directory goes with the domain; the base stays for the cache pass.
+      await this.storage?.removeInstanceFiles(uuid);
       this.power?.forget(uuid);
       log.info(`Took ${seconds(started)} seconds to destroy the instance on the hypervisor.`);
       this.event(ctx, uuid, TERMINATE_EVENT, "finish", { result: "Success" });
@@ -304,44 +434,18 @@ export class ComputeManager {
   }
 
   /** destroy (already stopped is fine) then undefine (already gone is fine): idempotent. */
-  private async removeDomain(uuid: string): Promise<void> {
-    try {
-      await this.hypervisor.destroy(uuid);
-    } catch (err) {
-      if (!isHypervisorError(err, "not-running", "no-domain")) throw err;
-    }
-    try {
-      await this.hypervisor.undefine(uuid);
-    } catch (err) {
-      if (!isHypervisorError(err, "no-domain")) throw err;
-    }
+  private removeDomain(uuid: string): Promise<void> {
+    return this.rt.removeDomain(uuid);
   }
 
   /** Sends an update and waits for the controller; throws UpdateRefused if it was not applied. */
-  private async update(log: Logger, ctx: RequestContext, u: Omit<InstanceUpdate, "requestId">): Promise<void> {
-    const { ack, redelivered } = await this.reporter.send(AGENT_EVENTS.instanceUpdate, {
-      requestId: ctx.requestId,
-      ...u,
-    });
-    const refusal = !ack.ok ? ack.error : ack.applied === false ? "the instance's task state changed" : null;
-    if (refusal === null) return;
-    if (redelivered) {
-      // Our first copy most likely got through and its ack was lost: carry on.
-      log.info(`Update resent after a lost ack was not applied (${refusal}); assuming the first copy was`);
-      return;
-    }
-    throw new UpdateRefused(
-      `instance update refused by the controller (${refusal}); expected task state ${JSON.stringify(u.expectedTaskState ?? "any")}`,
-    );
+  private update(log: Logger, ctx: RequestContext, u: Omit<InstanceUpdate, "requestId">): Promise<void> {
+    return this.rt.update(log, ctx, u);
   }
 
   /** An update whose refusal is only logged (error paths: there is nothing left to abort). */
   private async tryUpdate(log: Logger, ctx: RequestContext, u: Omit<InstanceUpdate, "requestId">): Promise<void> {
-    try {
-      await this.update(log, ctx, u);
-    } catch (err) {
-      log.warn(`Could not record the instance's state: ${errorMessage(err)}`);
-    }
+    await this.rt.tryUpdate(log, ctx, u);
   }
 
   /** Action events are queued in order and not waited for: they never change what happens next. */
@@ -352,8 +456,6 @@ export class ComputeManager {
     phase: "start" | "finish",
     finish: { result?: "Success" | "Error"; details?: string; traceback?: string } = {},
   ): void {
-    this.reporter
-      .send(AGENT_EVENTS.actionEvent, { requestId: ctx.requestId, uuid, event, phase, time: new Date().toISOString(), ...finish })
-      .catch((err: unknown) => this.logger(ctx, uuid).error({ err }, `Could not queue action event ${event} ${phase}`));
+    this.rt.event(ctx, uuid, event, phase, finish);
   }
 }

@@ -1,6 +1,6 @@
 // The compute service of one host (nova-compute's Service): wires the hypervisor, the controller
-// connection, the outbox, the log shipper, the compute manager, reconciliation and the power-state
-// sync, and decides when to reconcile.
+// connection, the outbox, the log shipper, the instance storage and image cache, the compute manager,
+// reconciliation and the power-state sync, and decides when to reconcile.
 import { mkdirSync, readFileSync } from "node:fs";
 import type { RegisterAck, RegisterPayload } from "@/lib/agent-protocol";
 import { getLogger } from "@/server/logs/logger";
@@ -9,7 +9,9 @@ import { ComputeManager } from "./compute-manager";
 import { AgentConnection } from "./connection";
 import type { Hypervisor } from "./driver/hypervisor";
 import { LibvirtHypervisor } from "./driver/libvirt-hypervisor";
+import { LifecycleEventMonitor } from "./driver/lifecycle-events";
 import { writeTestNode } from "./driver/test-node";
+import { createHostStorage, type HostStorage } from "./imagecache/host-storage";
 import { LogShipper } from "./log-shipper";
 import { filesystemGb, readDomainReports, readNodeResources } from "./node-resources";
 import { Outbox } from "./outbox";
@@ -35,6 +37,8 @@ export class ComputeService {
   private readonly shipper: LogShipper;
   private readonly power: PowerSync;
   private readonly connection: AgentConnection;
+  private readonly storage: HostStorage;
+  private readonly events: LifecycleEventMonitor | null;
   private readonly version = agentVersion();
   private localGb = 0;
   /** The reconciliation owed at the next registration whose database view is current. */
@@ -61,12 +65,29 @@ export class ComputeService {
       isBusy: (uuid) => this.manager.isBusy(uuid),
       intervalMs: config.powerSyncIntervalMs,
     });
+    this.storage = createHostStorage(config);
     this.manager = new ComputeManager({
       host: config.host,
       hypervisor: this.hypervisor,
       reporter: this.outbox,
       power: this.power,
+      storage: this.storage.storage,
+      instancesPath: config.instancesPath,
+      timings: { shutdownTimeoutMs: config.shutdownTimeoutMs, softRebootWaitMs: config.softRebootWaitMs },
     });
+    // Lifecycle events turn into a power-state sync at once. Not on test:///: its state lives in
+    // the agent's own connection, which another virsh process cannot watch.
+    this.events = config.libvirtUri.startsWith("test:")
+      ? null
+      : new LifecycleEventMonitor({
+          uri: config.libvirtUri,
+          onEvent: (e) => {
+            if (e.kind !== "lifecycle" && e.kind !== "reboot") return;
+            log().debug(`Domain event ${e.kind} for ${e.domain}: ${e.detail}`);
+            this.power.syncSoon();
+          },
+          onStatus: (message) => log().warn(message),
+        });
     this.connection = new AgentConnection({
       controllerUrl: config.controllerUrl,
       host: config.host,
@@ -109,11 +130,15 @@ export class ComputeService {
     if (this.outbox.size > 0) log().info(`Replaying ${this.outbox.size} reports left over from the last run`);
     this.shipper.start();
     this.power.start();
+    this.events?.start();
+    this.storage.cacheManager.start();
     this.connection.start();
   }
 
   async stop(): Promise<void> {
     this.power.stop();
+    this.events?.stop();
+    await this.storage.cacheManager.stop();
     // Tasks waiting on a controller that is gone would never finish: give them a moment only.
     await Promise.race([this.manager.stop(), new Promise((r) => setTimeout(r, 5000))]);
     await Promise.race([this.shipper.flush(), new Promise((r) => setTimeout(r, 1000))]);

@@ -39,6 +39,16 @@ const envSchema = z.object({
   STRATUS_POWER_SYNC_INTERVAL: positive.default(10),
   /** How long to wait for the controller to acknowledge a message, in seconds. */
   STRATUS_ACK_TIMEOUT: positive.default(15),
+  /** Nova's shutdown_timeout: seconds a guest gets to honour an ACPI shutdown before it is destroyed. */
+  STRATUS_SHUTDOWN_TIMEOUT: positive.default(60),
+  /** Nova's [libvirt] wait_soft_reboot_seconds: a soft reboot becomes a hard one after this long. */
+  STRATUS_WAIT_SOFT_REBOOT_SECONDS: positive.default(120),
+  /** Nova's [image_cache] manager_interval: seconds between image cache passes; 0 disables them. */
+  STRATUS_IMAGE_CACHE_INTERVAL: z.coerce.number().nonnegative().default(2400),
+  /** Nova's remove_unused_original_minimum_age_seconds: an unused base younger than this stays. */
+  STRATUS_REMOVE_UNUSED_ORIGINAL_MINIMUM_AGE_SECONDS: z.coerce.number().nonnegative().default(86400),
+  /** An image download that receives nothing for this many seconds is abandoned. */
+  STRATUS_IMAGE_DOWNLOAD_STALL_TIMEOUT: positive.default(60),
 });
 
 export interface AgentConfig {
@@ -56,6 +66,12 @@ export interface AgentConfig {
   ackTimeoutMs: number;
   /** The persistent outbox, so reports survive an agent restart too. */
   outboxJournal: string;
+  shutdownTimeoutMs: number;
+  softRebootWaitMs: number;
+  /** Image cache passes (0: never) and the age an unused base must reach before removal. */
+  imageCacheIntervalMs: number;
+  removeUnusedOriginalMinimumAgeMs: number;
+  imageDownloadStallMs: number;
 }
 
 /** Flags and the variables they set; `--name value` and `--name=value` both work. */
@@ -73,6 +89,11 @@ const FLAGS = {
   "call-timeout": "STRATUS_CALL_TIMEOUT",
   "power-sync-interval": "STRATUS_POWER_SYNC_INTERVAL",
   "ack-timeout": "STRATUS_ACK_TIMEOUT",
+  "shutdown-timeout": "STRATUS_SHUTDOWN_TIMEOUT",
+  "wait-soft-reboot-seconds": "STRATUS_WAIT_SOFT_REBOOT_SECONDS",
+  "image-cache-interval": "STRATUS_IMAGE_CACHE_INTERVAL",
+  "remove-unused-original-minimum-age-seconds": "STRATUS_REMOVE_UNUSED_ORIGINAL_MINIMUM_AGE_SECONDS",
+  "image-download-stall-timeout": "STRATUS_IMAGE_DOWNLOAD_STALL_TIMEOUT",
 } as const;
 
 export const USAGE = `usage: npx tsx agent/main.ts [options]
@@ -135,6 +156,11 @@ export function loadConfig(
     powerSyncIntervalMs: c.STRATUS_POWER_SYNC_INTERVAL * 1000,
     ackTimeoutMs: c.STRATUS_ACK_TIMEOUT * 1000,
     outboxJournal: path.join(stateDir, "outbox.jsonl"),
+    shutdownTimeoutMs: c.STRATUS_SHUTDOWN_TIMEOUT * 1000,
+    softRebootWaitMs: c.STRATUS_WAIT_SOFT_REBOOT_SECONDS * 1000,
+    imageCacheIntervalMs: c.STRATUS_IMAGE_CACHE_INTERVAL * 1000,
+    removeUnusedOriginalMinimumAgeMs: c.STRATUS_REMOVE_UNUSED_ORIGINAL_MINIMUM_AGE_SECONDS * 1000,
+    imageDownloadStallMs: c.STRATUS_IMAGE_DOWNLOAD_STALL_TIMEOUT * 1000,
   };
 }
 

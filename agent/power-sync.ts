@@ -1,6 +1,7 @@
 // Nova's _sync_power_states: the hypervisor is the authority on power state. Every interval the
 // agent lists its domains and reports each instance whose power state changed since it was last
-// known (a guest that shut itself down, crashed, or vanished), through the ordered outbox.
+// known (a guest that shut itself down, crashed, or vanished), through the ordered outbox. A
+// libvirt lifecycle event triggers the same pass at once (Nova's handle_lifecycle_event).
 import { AGENT_EVENTS } from "@/lib/agent-protocol";
 import { POWER_STATE, type PowerState } from "@/lib/states";
 import { getLogger } from "@/server/logs/logger";
@@ -22,6 +23,8 @@ export class PowerSync {
   private readonly options: PowerSyncOptions;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  /** A pass was asked for while one ran: it must run again, the change may have come too late. */
+  private again = false;
   private paused = false;
 
   constructor(options: PowerSyncOptions) {
@@ -60,10 +63,23 @@ export class PowerSync {
     this.timer = null;
   }
 
+  /**
+   * A pass as soon as possible (a lifecycle event arrived): if one is running, another follows it,
+   * so the event's change is never missed.
+   */
+  syncSoon(): void {
+    if (this.running) this.again = true;
+    else void this.syncNow();
+  }
+
   /** One sync pass; concurrent callers share the pass in progress. */
   syncNow(): Promise<void> {
     this.running ??= this.sync().finally(() => {
       this.running = null;
+      if (this.again) {
+        this.again = false;
+        void this.syncNow();
+      }
     });
     return this.running;
   }
@@ -92,8 +108,9 @@ export class PowerSync {
         `Power state changed from ${last} to ${observed}: ${reason}`,
       );
       this.known.set(uuid, observed);
+      const crashed = !!domain && (domain.state === "crashed" || (domain.state === "shutoff" && domain.reason === "crashed"));
       this.options.reporter
-        .send(AGENT_EVENTS.powerReport, { uuid, powerState: observed, reason })
+        .send(AGENT_EVENTS.powerReport, { uuid, powerState: observed, reason, ...(crashed ? { crashed } : {}) })
         .catch((err: unknown) => log.error({ err }, `Could not queue the power report of ${uuid}`));
     }
   }

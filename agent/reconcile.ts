@@ -1,13 +1,15 @@
 // Nova's init_host/_init_instance: after registering, line the hypervisor up with the database's
 // view of this host. Domains the database wants but the hypervisor lacks are re-created; a build or
-// delete cut short by an agent restart is finished (error, or delete re-driven); domains of
-// instances the database no longer places here are reaped.
-import type { RegisterAck } from "@/lib/agent-protocol";
+// delete cut short by an agent restart is finished (error, or delete re-driven); any other task an
+// agent restart interrupted is retried or cleared from the domain's real state (interrupted-tasks);
+// domains of instances the database no longer places here are reaped.
+import type { ImageRef, InstanceSpec, RegisterAck } from "@/lib/agent-protocol";
 import type { TaskState, VmState } from "@/lib/states";
 import { getLogger } from "@/server/logs/logger";
-import { isStratusDomain } from "./driver/domain-xml";
+import { isRescueDomain, isStratusDomain } from "./driver/domain-xml";
 import type { DomainInfo, Hypervisor } from "./driver/hypervisor";
 import { newRequestContext, type ComputeManager } from "./compute-manager";
+import { resolveInterruptedTask, type ObservedDomain } from "./interrupted-tasks";
 import type { Reporter } from "./outbox";
 
 /**
@@ -34,6 +36,8 @@ export interface ReconcileSummary {
   deletesRedriven: number;
   reaped: number;
   skippedBusy: number;
+  /** Interrupted lifecycle tasks retried or cleared. */
+  tasksResolved: number;
 }
 
 export async function reconcile(
@@ -42,14 +46,14 @@ export async function reconcile(
   mode: ReconcileMode,
 ): Promise<ReconcileSummary> {
   const log = getLogger("stratus.compute.manager");
-  const summary: ReconcileSummary = { recreated: 0, failedBuilds: 0, deletesRedriven: 0, reaped: 0, skippedBusy: 0 };
+  const summary: ReconcileSummary = { recreated: 0, failedBuilds: 0, deletesRedriven: 0, reaped: 0, skippedBusy: 0, tasksResolved: 0 };
   const domains = new Map<string, DomainInfo>((await deps.hypervisor.listDomains()).map((d) => [d.uuid, d]));
   const work: Promise<void>[] = [];
   // A running task or an undelivered report means the database's view of the instance is stale.
   const busy = (uuid: string): boolean => deps.manager.isBusy(uuid) || deps.reporter.hasPending(uuid);
 
   const wanted = new Set<string>();
-  for (const { spec } of instances) {
+  for (const { spec, image } of instances) {
     if (spec.vmState !== "deleted") wanted.add(spec.uuid);
     if (busy(spec.uuid)) {
       summary.skippedBusy++;
@@ -66,9 +70,11 @@ export async function reconcile(
         summary.failedBuilds++;
         work.push(deps.manager.failInterruptedBuild(spec));
       }
+    } else if (mode === "init-host" && spec.taskState !== null && (await resolveTask(deps, spec, image, domain ?? null, work))) {
+      summary.tasksResolved++;
     } else if (!domain && mode !== "reconnect" && HAS_DOMAIN.includes(spec.vmState)) {
       summary.recreated++;
-      work.push(deps.manager.recreateDomain(spec, spec.vmState === "active"));
+      work.push(deps.manager.recreateDomain(spec, image));
     }
   }
 
@@ -100,7 +106,63 @@ export async function reconcile(
   log.info(
     `Reconciled ${instances.length} instances with ${domains.size} domains (${mode}): ` +
       `${summary.recreated} re-created, ${summary.failedBuilds} interrupted builds set to ERROR, ` +
-      `${summary.deletesRedriven} deletes re-driven, ${summary.reaped} domains reaped, ${summary.skippedBusy} busy`,
+      `${summary.deletesRedriven} deletes re-driven, ${summary.tasksResolved} interrupted tasks resolved, ` +
+      `${summary.reaped} domains reaped, ${summary.skippedBusy} busy`,
   );
   return summary;
+}
+
+/**
+ * Retries or clears a lifecycle task an agent restart interrupted (Nova's _init_instance). The
+ * task runs under the state the database shows, so a concurrent change still wins its CAS.
+ * Returns false when the task is not one this resolves.
+ */
+async function resolveTask(
+  deps: ReconcileDeps,
+  spec: InstanceSpec,
+  image: ImageRef | null,
+  domain: DomainInfo | null,
+  work: Promise<void>[],
+): Promise<boolean> {
+  let observed: ObservedDomain | null = null;
+  if (domain) {
+    const rescue = spec.taskState === "rescuing" || spec.taskState === "unrescuing" ? isRescueDomain(await deps.hypervisor.getXml(domain.uuid)) : false;
+    observed = { state: domain, rescue };
+  }
+  const r = resolveInterruptedTask(spec, observed);
+  if (r.kind === "none") return false;
+  const log = getLogger("stratus.compute.manager", { instanceUuid: spec.uuid });
+  const args = { ctx: newRequestContext(), spec, image, expected: [spec.taskState] };
+  const m = deps.manager;
+  if (r.kind === "clear") {
+    work.push(
+      m.clearTaskState(spec, r.vmState, r.why).then(() =>
+        // A domain the restart lost (the test driver loses them all) comes back as the vm_state says.
+        !domain && HAS_DOMAIN.includes(r.vmState) ? m.recreateDomain({ ...spec, vmState: r.vmState, taskState: null }, image) : undefined,
+      ),
+    );
+    return true;
+  }
+  log.info(`Instance in transitional state ${spec.taskState ?? "None"} at start-up: ${r.why}`);
+  switch (r.kind) {
+    case "reboot":
+      work.push(m.rebootInstance({ ...args, rebootType: r.rebootType }));
+      break;
+    case "stop":
+      work.push(m.stopInstance(args));
+      break;
+    case "start":
+      work.push(m.startInstance(args));
+      break;
+    case "unpause":
+      work.push(m.unpauseInstance(args));
+      break;
+    case "resume":
+      work.push(m.resumeInstance(args));
+      break;
+    case "unrescue":
+      work.push(m.unrescueInstance(args));
+      break;
+  }
+  return true;
 }

@@ -1,6 +1,7 @@
 // Builds an instance's libvirt domain XML from its spec (Nova's _get_guest_xml, minus the
 // devices later issues add: disks from the image cache, console log, network).
 import type { InstanceSpec, RequestContext } from "@/lib/agent-protocol";
+import type { DiskDevice } from "../storage";
 import type { HostCapabilities } from "./hypervisor";
 
 /** The namespace of Stratus's `<metadata>` block; it marks a domain as ours (see isStratusDomain). */
@@ -58,6 +59,38 @@ export interface DomainXmlOptions {
   /** Who asked for the instance, recorded in the metadata like Nova's <nova:owner>. */
   owner?: Pick<RequestContext, "userId" | "projectId">;
   createdAt?: Date;
+  /** Disks in boot order (the first boots), from the instance storage. */
+  disks?: DiskDevice[];
+  /** File the serial console is captured into. */
+  consoleLogPath?: string;
+  /** Marks a rescue domain (Nova's rescue XML), booting this image's disk; see isRescueDomain. */
+  rescue?: { imageId: string };
+}
+
+function diskXml(d: DiskDevice): string[] {
+  const e = xmlEscape;
+  return [
+    `    <disk type='file' device='disk'>`,
+    `      <driver name='qemu' type='${e(d.format)}'/>`,
+    `      <source file='${e(d.path)}'/>`,
+    `      <target dev='${e(d.target)}' bus='virtio'/>`,
+    `    </disk>`,
+  ];
+}
+
+function consoleXml(file: string): string[] {
+  const e = xmlEscape;
+  return [
+    // append: a restart (hard reboot, start after stop) adds to the log instead of truncating it.
+    `    <serial type='file'>`,
+    `      <source path='${e(file)}' append='on'/>`,
+    `      <target port='0'/>`,
+    `    </serial>`,
+    `    <console type='file'>`,
+    `      <source path='${e(file)}' append='on'/>`,
+    `      <target type='serial' port='0'/>`,
+    `    </console>`,
+  ];
 }
 
 export function buildDomainXml(spec: InstanceSpec, options: DomainXmlOptions): string {
@@ -76,6 +109,7 @@ export function buildDomainXml(spec: InstanceSpec, options: DomainXmlOptions): s
       ` ephemeralGb='${e(spec.ephemeralGb)}' swapMb='${e(spec.swapMb)}'/>`,
     `      <stratus:image uuid='${e(spec.imageId)}'/>`,
     owner ? `      <stratus:owner user='${e(owner.userId ?? "")}' project='${e(owner.projectId ?? "")}'/>` : null,
+    options.rescue ? `      <stratus:rescue image='${e(options.rescue.imageId)}'/>` : null,
     `    </stratus:instance>`,
     `  </metadata>`,
     `  <memory unit='MiB'>${e(spec.memoryMb)}</memory>`,
@@ -95,6 +129,8 @@ export function buildDomainXml(spec: InstanceSpec, options: DomainXmlOptions): s
     `  <on_reboot>restart</on_reboot>`,
     `  <on_crash>destroy</on_crash>`,
     `  <devices>`,
+    ...(options.disks ?? []).flatMap(diskXml),
+    ...(options.consoleLogPath ? consoleXml(options.consoleLogPath) : []),
     `  </devices>`,
     `</domain>`,
     "",
@@ -106,4 +142,9 @@ export function buildDomainXml(spec: InstanceSpec, options: DomainXmlOptions): s
 /** True when the domain XML carries Stratus's metadata: only such domains may be reaped. */
 export function isStratusDomain(xml: string): boolean {
   return xml.includes(STRATUS_XML_NS);
+}
+
+/** True for a rescue domain (built with `rescue`): reconciliation tells it from the original. */
+export function isRescueDomain(xml: string): boolean {
+  return isStratusDomain(xml) && /<(?:\w+:)?rescue\s+image=/.test(xml);
 }

@@ -109,7 +109,13 @@ export interface Hypervisor {
   listDomains(): Promise<DomainInfo[]>;
   /** The domain's state, or null when no such domain exists. */
   domainState(uuid: string): Promise<DomainState | null>;
-  getXml(uuid: string): Promise<string>;
+  /**
+   * The running domain's id (`virsh domid`), null while it is not running. A guest that went down
+   * and came back has a new id: soft reboot uses this to see that the guest really restarted.
+   */
+  domainId(uuid: string): Promise<number | null>;
+  /** The domain XML; `inactive` gives the persistent definition (what `define` accepts back). */
+  getXml(uuid: string, options?: { inactive?: boolean }): Promise<string>;
 
   /** Defines (or redefines) a persistent domain from its XML. */
   define(xml: string): Promise<void>;

@@ -130,8 +130,14 @@ export class LibvirtHypervisor implements Hypervisor {
     return domainStateFromCodes(s.state, s.reason);
   }
 
-  getXml(uuid: string): Promise<string> {
-    return this.virsh(["dumpxml", uuid]);
+  async domainId(uuid: string): Promise<number | null> {
+    const text = (await this.virsh(["domid", uuid])).trim();
+    // virsh prints "-" for a domain that is not running.
+    return /^\d+$/.test(text) ? Number(text) : null;
+  }
+
+  getXml(uuid: string, options: { inactive?: boolean } = {}): Promise<string> {
+    return this.virsh(options.inactive ? ["dumpxml", "--inactive", uuid] : ["dumpxml", uuid]);
   }
 
   async define(xml: string): Promise<void> {

@@ -111,22 +111,38 @@ export const registerAckSchema = z.object({
 });
 export type RegisterAck = z.infer<typeof registerAckSchema>;
 
+export const REBOOT_TYPES = ["SOFT", "HARD"] as const;
+export const rebootTypeSchema = z.enum(REBOOT_TYPES);
+export type RebootType = z.infer<typeof rebootTypeSchema>;
+
+/** Every call names who asked and the instance as the database sees it. */
+const instanceCall = { context: requestContextSchema, instance: instanceSpecSchema };
+/**
+ * Calls that may have to (re)create the domain from the database's view (power on, hard reboot,
+ * resume or unrescue on a host that lost it) also carry the instance's image, for its disks.
+ */
+const recreatingCall = { ...instanceCall, image: imageRefSchema };
+
 /** Controller → agent calls (nova-compute's RPC API), one socket event `rpc`. */
 export const computeRpcSchema = z.discriminatedUnion("method", [
-  z.object({
-    method: z.literal("build_and_run_instance"),
-    context: requestContextSchema,
-    instance: instanceSpecSchema,
-    image: imageRefSchema,
-  }),
-  z.object({
-    method: z.literal("terminate_instance"),
-    context: requestContextSchema,
-    instance: instanceSpecSchema,
-  }),
+  z.object({ method: z.literal("build_and_run_instance"), ...recreatingCall }),
+  z.object({ method: z.literal("terminate_instance"), ...instanceCall }),
+  z.object({ method: z.literal("stop_instance"), ...instanceCall }),
+  z.object({ method: z.literal("start_instance"), ...recreatingCall }),
+  z.object({ method: z.literal("reboot_instance"), ...recreatingCall, rebootType: rebootTypeSchema }),
+  z.object({ method: z.literal("pause_instance"), ...instanceCall }),
+  z.object({ method: z.literal("unpause_instance"), ...instanceCall }),
+  // The image lets the agent re-create a domain a hung managed save took with the connection.
+  z.object({ method: z.literal("suspend_instance"), ...recreatingCall }),
+  z.object({ method: z.literal("resume_instance"), ...recreatingCall }),
+  /** Nova's rescue: `rescueImage` boots first, the instance's own disk (from `image`) is second. */
+  z.object({ method: z.literal("rescue_instance"), ...recreatingCall, rescueImage: imageRefSchema }),
+  z.object({ method: z.literal("unrescue_instance"), ...recreatingCall }),
 ]);
 export type ComputeRpc = z.infer<typeof computeRpcSchema>;
 export type ComputeMethod = ComputeRpc["method"];
+/** One call's payload by its method name. */
+export type ComputeRpcOf<M extends ComputeMethod> = Extract<ComputeRpc, { method: M }>;
 
 /** Every ack has this shape, so a refusal always carries a readable reason. */
 export const ackSchema = z.union([
@@ -178,6 +194,8 @@ export const powerReportSchema = z.object({
   uuid: z.string().uuid(),
   powerState: powerStateSchema,
   reason: z.string().max(200),
+  /** The guest crashed (libvirt "crashed", or "shut off (crashed)"): the controller records a fault. */
+  crashed: z.boolean().optional(),
 });
 export type PowerReport = z.infer<typeof powerReportSchema>;
 

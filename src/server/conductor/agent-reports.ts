@@ -48,9 +48,21 @@ export async function applyInstanceUpdate(host: string, u: InstanceUpdate): Prom
   // A build that failed on the host gives its claim back (Nova deletes the allocation).
   if (u.vmState === "error" && instance.vmState === "building") await release(u.uuid);
   if (u.requestId && u.taskState === null && (u.vmState !== undefined || u.fault)) {
-    await recordActionFinish(u.uuid, u.requestId, u.fault?.message);
+    await finishAction(u.uuid, u.requestId, u.fault?.message);
   }
   return { applied: true };
+}
+
+/**
+ * Finishes the action of the request; work an agent started itself (reconciling a task its restart
+ * interrupted) has its own request id and finishes the instance's latest open action instead, as
+ * its events join that action (Nova's init_host case).
+ */
+async function finishAction(uuid: string, requestId: string, error?: string): Promise<void> {
+  const own = await db.instanceAction.count({ where: { instanceUuid: uuid, requestId } });
+  if (own > 0) return recordActionFinish(uuid, requestId, error);
+  const latest = await db.instanceAction.findFirst({ where: { instanceUuid: uuid }, orderBy: { id: "desc" } });
+  if (latest && !latest.finishTime) await recordActionFinish(uuid, latest.requestId, error);
 }
 
 export async function applyActionEvent(host: string, e: ActionEvent): Promise<void> {
@@ -83,6 +95,11 @@ export async function applyPowerReport(host: string, r: PowerReport): Promise<vo
     await saveInstance(r.uuid, { powerState: r.powerState, vmState: "stopped" }, [null]);
   } else {
     await saveInstance(r.uuid, { powerState: r.powerState });
+  }
+  // A crash is an error the owner should see, whatever the instance's state was.
+  if (r.crashed) {
+    ilog.warn(`Instance crashed: ${r.reason}`);
+    await addFault(r.uuid, { code: 500, message: `Instance crashed: ${r.reason}`, host });
   }
 }
 

@@ -16,18 +16,20 @@ export function taskStateWhere(expected: ExpectedTaskState): Prisma.InstanceWher
 }
 
 /**
- * Applies `data` when the row's task_state is in `expected` (omit it for an unconditional write).
- * Returns whether it applied; on success the new row is pushed to the dashboards.
+ * Applies `data` when the row's task_state is in `expected` (omit it for an unconditional write)
+ * and it matches `guard` (e.g. the vm_states an action allows). Returns whether it applied; on
+ * success the new row is pushed to the dashboards.
  */
 export async function saveInstance(
   uuid: string,
   data: Prisma.InstanceUpdateManyMutationInput,
   expected?: ExpectedTaskState,
+  guard: Prisma.InstanceWhereInput = {},
 ): Promise<boolean> {
   const patch = { ...data };
   // Entering a new task starts its clock (task deadlines read taskStartedAt).
   if (data.taskState !== undefined) patch.taskStartedAt = data.taskState === null ? null : new Date();
-  const where: Prisma.InstanceWhereInput = { uuid, deletedAt: null, ...(expected ? taskStateWhere(expected) : {}) };
+  const where: Prisma.InstanceWhereInput = { AND: [guard, { uuid, deletedAt: null, ...(expected ? taskStateWhere(expected) : {}) }] };
   const { count } = await db.instance.updateMany({ where, data: patch });
   if (count === 1) await publishInstanceView(uuid);
   return count === 1;

@@ -1,7 +1,6 @@
 // The /agent namespace: compute agents authenticate with their host's token, register their
 // resources, heartbeat, and report instance changes, action events, power states and log records.
 // Every message is parsed with the protocol's schemas; a bad one is refused in its ack.
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { Server, Socket } from "socket.io";
 import type { z } from "zod";
 import {
@@ -18,6 +17,7 @@ import {
   type RegisterAck,
   type RegisterPayload,
 } from "@/lib/agent-protocol";
+import { verifyAgentToken } from "@/server/auth/agent-token";
 import { config } from "@/server/config";
 import { applyActionEvent, applyInstanceUpdate, applyPowerReport } from "@/server/conductor/agent-reports";
 import { imageRef, instanceSpec } from "@/server/conductor/specs";
@@ -31,18 +31,6 @@ const log = getLogger("stratus.api.agent_gateway");
 
 interface AgentSocketData {
   host: string;
-}
-
-function sha256(token: string): Buffer {
-  return createHash("sha256").update(token).digest();
-}
-
-async function tokenIsValid(host: string, token: string): Promise<boolean> {
-  const credential = await db.agentCredential.findUnique({ where: { host } });
-  if (!credential) return false;
-  const expected = Buffer.from(credential.tokenHash, "hex");
-  const actual = sha256(token);
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
 type Handler<T> = (host: string, payload: T) => Promise<Ack>;
@@ -114,7 +102,7 @@ export function attachAgentGateway(io: Server): void {
       log.warn(`Refused agent connection from ${address}: malformed handshake`);
       return next(new Error("unauthorized: malformed agent handshake"));
     }
-    if (!(await tokenIsValid(auth.data.host, auth.data.token))) {
+    if (!(await verifyAgentToken(auth.data.host, auth.data.token))) {
       log.warn(`Refused agent connection from ${address} claiming host ${auth.data.host}: unknown token`);
       return next(new Error(`unauthorized: unknown token for host ${auth.data.host}`));
     }

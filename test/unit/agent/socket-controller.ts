@@ -1,6 +1,7 @@
 // A minimal controller for agent tests: a real Socket.IO server with the /agent namespace, token
-// auth and acks, recording what agents send; restartable on the same port.
-import { createServer, type Server as HttpServer } from "node:http";
+// auth and acks, recording what agents send; restartable on the same port. Its image service knows
+// every image id as the same small blank raw disk.
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server, type Socket } from "socket.io";
 import { AGENT_EVENTS, AGENT_NAMESPACE, RPC_EVENT, type RegisterAck, type RegisterPayload } from "@/lib/agent-protocol";
@@ -24,8 +25,20 @@ export class SocketController {
   /** Answers to instance updates (default: applied). */
   updateReply: (payload: Record<string, unknown>) => unknown = () => ({ ok: true, applied: true });
 
+  /** The bytes of every image: 1 MiB of zeros is a valid raw disk. */
+  imageData = Buffer.alloc(1024 * 1024);
+  imageDownloads = 0;
+
+  /** `GET /api/images/<id>/file` with the agent's token, as the controller serves it. */
+  private serveImage(req: IncomingMessage, res: ServerResponse): void {
+    if (!/^\/api\/images\/[0-9a-f-]{36}\/file$/.test(req.url ?? "")) return void res.writeHead(404).end();
+    if (req.headers.authorization !== `Bearer ${this.acceptedToken}`) return void res.writeHead(401).end();
+    this.imageDownloads++;
+    res.writeHead(200, { "content-length": this.imageData.length }).end(this.imageData);
+  }
+
   async start(port = 0): Promise<void> {
-    this.http = createServer();
+    this.http = createServer((req, res) => this.serveImage(req, res));
     this.io = new Server(this.http);
     const nsp = this.io.of(AGENT_NAMESPACE);
     nsp.use((socket, next) => {

@@ -1,16 +1,20 @@
-// The servers API (nova-api's /servers): list, show, create, delete and the action log. Every
-// mutating call returns at once with its request id; the conductor and agents do the work and the
-// dashboards follow it live.
+// The servers API (nova-api's /servers): list, show, create, delete, the lifecycle actions of the
+// Instances menu (stop, start, reboot, pause, suspend, rescue and their reverses, lock, reset
+// state) and the action log. Every mutating call returns at once with its request id; the
+// conductor and agents do the work and the dashboards follow it live.
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import type { RequestContext } from "@/lib/agent-protocol";
-import { checkAction } from "@/lib/instance-actions";
+import { REBOOT_TYPES, type RequestContext } from "@/lib/agent-protocol";
+import { ACTION_RULES, checkAction, type InstanceActionName } from "@/lib/instance-actions";
+import { taskStateSchema } from "@/lib/states";
 import { config } from "@/server/config";
 import { scheduleAndBuildInstances } from "@/server/conductor/build";
 import { terminateInstance } from "@/server/conductor/delete";
 import { publishInstanceView, saveInstance } from "@/server/conductor/instance-state";
-import { db, type Prisma } from "@/server/db";
-import { listActions, recordActionStart } from "@/server/instances/action-log";
+import { castToCompute, type ComputeAction } from "@/server/conductor/lifecycle";
+import { imageRef } from "@/server/conductor/specs";
+import { db, type Instance, type Prisma } from "@/server/db";
+import { listActions, recordActionFinish, recordActionStart } from "@/server/instances/action-log";
 import { loadInstanceView, toInstanceViews } from "@/server/instances/instance-view";
 import { getLogger } from "@/server/logs/logger";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
@@ -25,6 +29,14 @@ const createInput = z.object({
   count: z.number().int().min(1, "Count must be at least 1").max(100, "Count must be at most 100").default(1),
 });
 
+const rebootInput = idInput.extend({ type: z.enum(REBOOT_TYPES).default("SOFT") });
+const rescueInput = idInput.extend({
+  /** Nova: the rescue image defaults to the instance's own image. */
+  imageId: z.string().min(1).max(255).optional(),
+});
+const lockInput = idInput.extend({ reason: z.string().trim().max(255, "Lock reason must be at most 255 characters").optional() });
+const resetStateInput = idInput.extend({ state: z.enum(["error", "active"]).default("error") });
+
 const listInput = z
   .object({
     page: z.number().int().min(1).default(1),
@@ -35,8 +47,9 @@ const listInput = z
   .default({ page: 1, pageSize: 50, allProjects: false });
 
 interface Caller {
-  identity: { project: { id: string } };
+  identity: { project: { id: string }; user: { id: string } };
   isAdmin: boolean;
+  rpcContext: RequestContext;
 }
 
 function notFound(id: string): TRPCError {
@@ -49,6 +62,63 @@ async function visibleInstance(ctx: Caller, id: string) {
   if (!instance || instance.deletedAt) throw notFound(id);
   if (!ctx.isAdmin && instance.projectId !== ctx.identity.project.id) throw notFound(id);
   return instance;
+}
+
+/** Nova's guards (policy, lock, vm_state, task_state, launched) with Nova's wording on refusal. */
+async function checkedInstance(ctx: Caller, id: string, action: InstanceActionName): Promise<Instance> {
+  const instance = await visibleInstance(ctx, id);
+  const check = checkAction(action, instance, ctx);
+  if (!check.allowed) throw new TRPCError({ code: check.code, message: check.reason });
+  return instance;
+}
+
+async function recordAction(ctx: Caller, uuid: string, action: InstanceActionName): Promise<void> {
+  await recordActionStart({
+    instanceUuid: uuid,
+    action: ACTION_RULES[action].record,
+    requestId: ctx.rpcContext.requestId,
+    userId: ctx.identity.user.id,
+    projectId: ctx.identity.project.id,
+  });
+}
+
+/**
+ * An action the instance's host carries out: check it, take the task state with a compare-and-swap
+ * (of two concurrent actions exactly one wins; the other gets CONFLICT), record the action, and
+ * hand it to the conductor, which casts it to the agent after this call has returned.
+ */
+async function startComputeAction(
+  ctx: Caller,
+  id: string,
+  action: InstanceActionName,
+  call: ComputeAction | ((instance: Instance) => Promise<ComputeAction>),
+): Promise<{ requestId: string }> {
+  const rule = ACTION_RULES[action];
+  const instance = await checkedInstance(ctx, id, action);
+  // check_instance_host: the work needs a host to run on.
+  if (!instance.host) throw new TRPCError({ code: "CONFLICT", message: `Instance ${instance.uuid} is not ready` });
+  const compute = typeof call === "function" ? await call(instance) : call;
+  const taskState = taskStateSchema.parse(rule.setsTaskState);
+  const guard: Prisma.InstanceWhereInput = {
+    ...(rule.vmStates === "any" ? {} : { vmState: { in: [...rule.vmStates] } }),
+    ...(rule.lockChecked && !ctx.isAdmin ? { locked: false } : {}),
+  };
+  const expected = rule.taskStates === "any" ? undefined : rule.taskStates;
+  const won = await saveInstance(instance.uuid, { taskState, progress: 0, step: rule.label }, expected, guard);
+  if (!won) {
+    // Someone else changed the instance since the check: explain with the state it is in now.
+    const now = await visibleInstance(ctx, id);
+    const recheck = checkAction(action, now, ctx);
+    throw new TRPCError({
+      code: "CONFLICT",
+      message: recheck.allowed ? `Cannot '${rule.method}' instance ${now.uuid} while it is in task_state ${now.taskState ?? "None"}` : recheck.reason,
+    });
+  }
+  await recordAction(ctx, instance.uuid, action);
+  getLogger("stratus.api.servers", { ...ctx.rpcContext, instanceUuid: instance.uuid }).info(`${rule.label} requested`);
+  const rpcContext = ctx.rpcContext;
+  inBackground(rpcContext, rule.label, () => castToCompute(instance.uuid, compute, rpcContext, config.STRATUS_HOST, taskState));
+  return { requestId: rpcContext.requestId };
 }
 
 /** Runs conductor work after the API call has returned, logging (never throwing) its failure. */
@@ -158,6 +228,92 @@ export const serverRouter = createTRPCRouter({
     log.info("Deleting instance");
     inBackground(rpcContext, "Delete", () => terminateInstance(instance.uuid, rpcContext, config.STRATUS_HOST));
     return { requestId: rpcContext.requestId };
+  }),
+
+  stop: protectedProcedure
+    .input(idInput)
+    .mutation(({ ctx, input }) => startComputeAction(ctx, input.id, "stop", { method: "stop_instance" })),
+
+  start: protectedProcedure
+    .input(idInput)
+    .mutation(({ ctx, input }) => startComputeAction(ctx, input.id, "start", { method: "start_instance" })),
+
+  reboot: protectedProcedure
+    .input(rebootInput)
+    .mutation(({ ctx, input }) =>
+      startComputeAction(ctx, input.id, input.type === "HARD" ? "reboot_hard" : "reboot", { method: "reboot_instance", rebootType: input.type }),
+    ),
+
+  pause: protectedProcedure
+    .input(idInput)
+    .mutation(({ ctx, input }) => startComputeAction(ctx, input.id, "pause", { method: "pause_instance" })),
+
+  unpause: protectedProcedure
+    .input(idInput)
+    .mutation(({ ctx, input }) => startComputeAction(ctx, input.id, "unpause", { method: "unpause_instance" })),
+
+  suspend: protectedProcedure
+    .input(idInput)
+    .mutation(({ ctx, input }) => startComputeAction(ctx, input.id, "suspend", { method: "suspend_instance" })),
+
+  resume: protectedProcedure
+    .input(idInput)
+    .mutation(({ ctx, input }) => startComputeAction(ctx, input.id, "resume", { method: "resume_instance" })),
+
+  rescue: protectedProcedure.input(rescueInput).mutation(({ ctx, input }) =>
+    startComputeAction(ctx, input.id, "rescue", async (instance) => {
+      const imageId = input.imageId ?? instance.imageId;
+      // The instance's own image needs no visibility check: it booted from it.
+      const image = input.imageId
+        ? await findVisibleImage(imageId, ctx.identity.project.id, ctx.isAdmin)
+        : await db.image.findUnique({ where: { id: imageId } });
+      if (!image) throw new TRPCError({ code: "NOT_FOUND", message: `Image ${imageId} could not be found.` });
+      if (image.status !== "active") {
+        throw new TRPCError({ code: "CONFLICT", message: `Image ${image.id} is not active (status: ${image.status}).` });
+      }
+      return { method: "rescue_instance", rescueImage: imageRef(image, image.id) };
+    }),
+  ),
+
+  unrescue: protectedProcedure
+    .input(idInput)
+    .mutation(({ ctx, input }) => startComputeAction(ctx, input.id, "unrescue", { method: "unrescue_instance" })),
+
+  /** Nova's os-lock-server: a locked instance refuses members' actions until unlocked. */
+  lock: protectedProcedure.input(lockInput).mutation(async ({ ctx, input }) => {
+    const instance = await checkedInstance(ctx, input.id, "lock");
+    await saveInstance(instance.uuid, { locked: true, lockedBy: ctx.isAdmin ? "admin" : "owner", lockedReason: input.reason ?? null });
+    await recordAction(ctx, instance.uuid, "lock");
+    await recordActionFinish(instance.uuid, ctx.rpcContext.requestId);
+    getLogger("stratus.api.servers", { ...ctx.rpcContext, instanceUuid: instance.uuid }).info(
+      `Instance locked${input.reason ? `: ${input.reason}` : ""}`,
+    );
+    return { requestId: ctx.rpcContext.requestId };
+  }),
+
+  unlock: protectedProcedure.input(idInput).mutation(async ({ ctx, input }) => {
+    const instance = await checkedInstance(ctx, input.id, "unlock");
+    // Nova's unlock_override policy: only an admin lifts an admin's lock.
+    if (instance.locked && instance.lockedBy === "admin" && !ctx.isAdmin) {
+      throw new TRPCError({ code: "FORBIDDEN", message: "Policy doesn't allow os_compute_api:os-lock-server:unlock:unlock_override to be performed." });
+    }
+    await saveInstance(instance.uuid, { locked: false, lockedBy: null, lockedReason: null });
+    await recordAction(ctx, instance.uuid, "unlock");
+    await recordActionFinish(instance.uuid, ctx.rpcContext.requestId);
+    getLogger("stratus.api.servers", { ...ctx.rpcContext, instanceUuid: instance.uuid }).info("Instance unlocked");
+    return { requestId: ctx.rpcContext.requestId };
+  }),
+
+  /** Nova's os-resetState (admin): the escape hatch for an instance stuck in a task. */
+  resetState: protectedProcedure.input(resetStateInput).mutation(async ({ ctx, input }) => {
+    const instance = await checkedInstance(ctx, input.id, "reset_state");
+    await saveInstance(instance.uuid, { vmState: input.state, taskState: null, step: null });
+    await recordAction(ctx, instance.uuid, "reset_state");
+    await recordActionFinish(instance.uuid, ctx.rpcContext.requestId);
+    getLogger("stratus.api.servers", { ...ctx.rpcContext, instanceUuid: instance.uuid }).warn(
+      `State reset to vm_state ${input.state}, task_state None (was ${instance.vmState}/${instance.taskState ?? "None"})`,
+    );
+    return { requestId: ctx.rpcContext.requestId };
   }),
 
   actions: protectedProcedure.input(idInput).query(async ({ ctx, input }) => {

@@ -1,0 +1,116 @@
+// Reconciliation at agent start finishes the lifecycle tasks an agent restart interrupted, on the
+// real test driver: retried (reboot, stop, resume, unrescue) or cleared from the domain's state.
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import type { InstanceSpec } from "@/lib/agent-protocol";
+import { ComputeManager } from "../../../agent/compute-manager";
+import { buildDomainXml } from "../../../agent/driver/domain-xml";
+import { LibvirtHypervisor } from "../../../agent/driver/libvirt-hypervisor";
+import { reconcile } from "../../../agent/reconcile";
+import { REBOOT_EVENT } from "../../../agent/tasks/reboot";
+import { FakeController } from "./fake-controller";
+import { FakeStorage } from "./fake-storage";
+import { instanceSpec, makeTestHost, type TestHost } from "./test-host";
+
+let host: TestHost;
+let hv: LibvirtHypervisor;
+let controller: FakeController;
+let storage: FakeStorage;
+let manager: ComputeManager;
+
+const image = { id: randomUUID(), name: "cirros", diskFormat: "raw", size: 1024, checksum: null };
+
+beforeAll(() => {
+  vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+});
+afterAll(() => vi.restoreAllMocks());
+
+beforeEach(() => {
+  host = makeTestHost();
+  hv = new LibvirtHypervisor({ uri: host.uri, timeoutMs: 5000 });
+  controller = new FakeController();
+  storage = new FakeStorage(path.join(host.dir, "instances"));
+  manager = new ComputeManager({ host: "compute-1", hypervisor: hv, reporter: controller, storage, timings: { pollIntervalMs: 50 } });
+});
+afterEach(async () => {
+  await manager.idle();
+  await hv.close();
+  host.cleanup();
+});
+
+function placed(overrides: Partial<InstanceSpec>): InstanceSpec {
+  const spec = instanceSpec(overrides);
+  controller.rows.set(spec.uuid, { vmState: spec.vmState, taskState: spec.taskState, powerState: spec.powerState });
+  return spec;
+}
+
+async function defineRunning(spec: InstanceSpec, paused = false): Promise<void> {
+  await hv.define(buildDomainXml(spec, { domainType: "test" }));
+  await hv.start(spec.uuid);
+  if (paused) await hv.suspend(spec.uuid);
+}
+
+const deps = () => ({ hypervisor: hv, manager, reporter: controller });
+
+describe("interrupted lifecycle tasks at init-host", () => {
+  it("finishes each from what the hypervisor shows", async () => {
+    const rebootCut = placed({ vmState: "active", taskState: "reboot_started", powerState: 1 }); // domain lost
+    const stopping = placed({ vmState: "active", taskState: "powering-off", powerState: 1 });
+    await defineRunning(stopping);
+    const pausing = placed({ vmState: "active", taskState: "pausing", powerState: 1 });
+    await defineRunning(pausing, true);
+    const resuming = placed({ vmState: "suspended", taskState: "resuming", powerState: 4 }); // domain lost
+    const rebootDone = placed({ vmState: "active", taskState: "reboot_started_hard", powerState: 1 });
+    await defineRunning(rebootDone);
+
+    const summary = await reconcile(
+      deps(),
+      [rebootCut, stopping, pausing, resuming, rebootDone].map((spec) => ({ spec, image })),
+      "init-host",
+    );
+    await manager.idle();
+    expect(summary.tasksResolved).toBe(5);
+    expect(controller.rows.get(rebootCut.uuid)).toMatchObject({ vmState: "active", taskState: null, powerState: 1 });
+    expect(controller.eventsFor(rebootCut.uuid)).toEqual([`${REBOOT_EVENT}:start`, `${REBOOT_EVENT}:finish:Success`]);
+    // Nova turns an interrupted soft reboot into a hard one: reboot_pending_hard, then started.
+    const steps = controller.updates.filter((u) => u.uuid === rebootCut.uuid && u.taskState !== undefined).map((u) => u.taskState);
+    expect(steps).toEqual(["reboot_pending_hard", "reboot_started_hard", null]);
+    expect(await hv.domainState(rebootCut.uuid)).toMatchObject({ state: "running" });
+
+    expect(controller.rows.get(stopping.uuid)).toMatchObject({ vmState: "stopped", taskState: null, powerState: 4 });
+    expect(controller.rows.get(pausing.uuid)).toMatchObject({ vmState: "paused", taskState: null, powerState: 3 });
+    expect(controller.rows.get(resuming.uuid)).toMatchObject({ vmState: "active", taskState: null, powerState: 1 });
+    expect(controller.rows.get(rebootDone.uuid)).toMatchObject({ vmState: "active", taskState: null, powerState: 1 });
+  });
+
+  it("finishes an interrupted unrescue from the saved definition", async () => {
+    const spec = placed({ vmState: "active", taskState: "rescuing", powerState: 1 });
+    await defineRunning(spec);
+    const original = await hv.getXml(spec.uuid, { inactive: true });
+    await manager.rescueInstance({ ctx: { requestId: `req-${randomUUID()}`, userId: null, projectId: null }, spec, image, rescueImage: image });
+    expect(controller.rows.get(spec.uuid)).toMatchObject({ vmState: "rescued" });
+    controller.rows.get(spec.uuid)!.taskState = "unrescuing";
+
+    await reconcile(deps(), [{ spec: { ...spec, vmState: "rescued", taskState: "unrescuing" }, image }], "init-host");
+    await manager.idle();
+    expect(controller.rows.get(spec.uuid)).toMatchObject({ vmState: "active", taskState: null, powerState: 1 });
+    expect(await hv.getXml(spec.uuid, { inactive: true })).toBe(original);
+  });
+
+  it("re-creates a lost domain after clearing its task (a pause that never happened)", async () => {
+    const spec = placed({ vmState: "active", taskState: "pausing", powerState: 1 });
+    await reconcile(deps(), [{ spec, image }], "init-host");
+    await manager.idle();
+    expect(controller.rows.get(spec.uuid)).toMatchObject({ vmState: "active", taskState: null });
+    expect(await hv.domainState(spec.uuid)).toMatchObject({ state: "running" });
+  });
+
+  it("leaves tasks alone on a controller reconnect (the agent never stopped)", async () => {
+    const spec = placed({ vmState: "active", taskState: "reboot_pending", powerState: 1 });
+    await defineRunning(spec);
+    const summary = await reconcile(deps(), [{ spec, image }], "reconnect");
+    expect(summary.tasksResolved).toBe(0);
+    expect(controller.updates).toEqual([]);
+  });
+});
