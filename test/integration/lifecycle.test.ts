@@ -320,10 +320,14 @@ describe("agent restart", () => {
       const { requestId } = await demo.server.reboot.mutate({ id: vm, type: "SOFT" });
       await started;
       // The guest has been asked to shut down and the agent is waiting for it: kill it now.
+      const disconnectsBefore = controller.logs().match(/Agent for compute-1 disconnected/g)?.length ?? 0;
       await agent.kill("SIGKILL");
       expect((await demo.server.get.query({ id: vm })).taskState).toBe("reboot_started");
 
       // Meanwhile an action for that host cannot even be cast: it is rolled back at once, explained.
+      // (Wait for the controller to see the socket close; until then a cast waits for its RPC timeout.)
+      const disconnects = () => controller.logs().match(/Agent for compute-1 disconnected/g)?.length ?? 0;
+      await eventually(async () => (disconnects() > disconnectsBefore ? true : undefined), 10_000, "the controller to see the agent go");
       const cast = await demo.server.start.mutate({ id: stopped });
       const back = await settled(demo, stopped, () => true, 10_000);
       expect(back).toMatchObject({ status: "SHUTOFF", taskState: null });
