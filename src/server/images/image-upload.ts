@@ -24,6 +24,10 @@ import { toImageView } from "./image-view";
 import { HttpError, replyError, replyJson, REQUEST_ID_HEADER } from "./http-reply";
 import { DISK_FORMATS, imageInfo, QemuImgError } from "./qemu-img";
 
+/** How much of a refused upload's remaining body is read and thrown away before the connection is cut. */
+const DISCARD_MAX_BYTES = 64 * 1024 * 1024;
+const DISCARD_MAX_MS = 30_000;
+
 const MODULE = "stratus.image.upload";
 
 const sha256Hex = z
@@ -227,13 +231,21 @@ export async function handleImageUpload(req: IncomingMessage, res: ServerRespons
     if (err instanceof HttpError) log.warn(`Upload of image ${id} refused: ${err.message}${requeued}`);
     else log.error({ err }, `Upload of image ${id} failed${requeued}`);
     const failure = err instanceof HttpError ? err : new HttpError(500, "The image upload failed; see the controller log");
-    // Refused before the whole body arrived: close the connection rather than read the rest.
-    const close: Record<string, string> = req.complete ? {} : { connection: "close" };
-    replyError(res, new HttpError(failure.status, failure.message, { ...failure.headers, ...close, [REQUEST_ID_HEADER]: requestId }), requestId);
+    replyError(res, new HttpError(failure.status, failure.message, { ...failure.headers, [REQUEST_ID_HEADER]: requestId }), requestId);
     if (!req.complete && !req.destroyed) {
-      // Discard what the client still sends for a moment, so it reads the answer before the close.
+      // Discard what the client still sends, so it can finish writing and read the answer: closing
+      // under a client that is still writing fails its request with EPIPE instead of this error.
+      // A body that keeps coming past a bound (bytes or time) is cut off.
+      let discarded = 0;
+      const cutOff = () => req.destroy();
+      const timer = setTimeout(cutOff, DISCARD_MAX_MS);
+      timer.unref();
+      req.on("data", (chunk: Buffer) => {
+        discarded += chunk.length;
+        if (discarded > DISCARD_MAX_BYTES) cutOff();
+      });
+      req.once("end", () => clearTimeout(timer));
       req.resume();
-      res.once("finish", () => setTimeout(() => req.destroy(), 1000).unref());
     }
   }
 }
