@@ -34,7 +34,7 @@ import {
   type PowerTracker,
   type TaskTimings,
 } from "./tasks/task-runtime";
-import type { DiskDevice, InstanceStorage } from "./storage";
+import type { DiskDevice, DiskPreparation, InstanceStorage } from "./storage";
 
 export { UpdateRefused, type PowerTracker };
 export const BUILD_EVENT = "compute__do_build_and_run_instance";
@@ -55,6 +55,15 @@ export interface ComputeManagerOptions {
 
 /** RPCs carried out by a lifecycle task (agent/tasks/), under the instance's lock. */
 type LifecycleMethod = Exclude<ComputeRpc["method"], "build_and_run_instance" | "terminate_instance">;
+
+/**
+ * The build's step timings for its finished event, e.g. "image cache miss 412 ms, overlay 95 ms,
+ * define 61 ms, start 388 ms" (bench:create reads them back).
+ */
+export function buildTimings(prepared: DiskPreparation | null, defineMs: number, startMs: number): string {
+  const parts = prepared ? [`image cache ${prepared.cache} ${prepared.imageMs} ms`, `overlay ${prepared.overlayMs} ms`] : ["no disks"];
+  return [...parts, `define ${defineMs} ms`, `start ${startMs} ms`].join(", ");
+}
 
 /** A context for work the agent starts itself (init_host), with its own request id. */
 export function newRequestContext(): RequestContext {
@@ -298,17 +307,24 @@ export class ComputeManager {
     spec: InstanceSpec,
     image: ImageRef | null,
     step: (taskState: TaskState | null, text: string, progress: number) => Promise<void>,
+    onPrepared?: (p: DiskPreparation) => void,
   ): Promise<DiskDevice[] | undefined> {
     if (!this.storage || !image) return undefined;
     await step("spawning", `Preparing disks from image ${image.name}`, 20);
     // Reports go out one after another; a refused one (instance deleted meanwhile) aborts the build.
     let reports = Promise.resolve();
     let refused: unknown = null;
-    const disks = await this.storage.prepareInstanceDisks(ctx, spec, image, (p) => {
-      reports = reports
-        .then(() => step("spawning", p.step, 20 + Math.floor(p.percent / 10)))
-        .catch((err: unknown) => void (refused ??= err));
-    });
+    const disks = await this.storage.prepareInstanceDisks(
+      ctx,
+      spec,
+      image,
+      (p) => {
+        reports = reports
+          .then(() => step("spawning", p.step, 20 + Math.floor(p.percent / 10)))
+          .catch((err: unknown) => void (refused ??= err));
+      },
+      onPrepared,
+    );
     await reports;
     if (refused) throw refused;
     return disks;
@@ -334,7 +350,8 @@ export class ComputeManager {
       await step(null, `Build started on ${this.host}`, 0);
       await step("networking", "Allocating network", 10);
       await step("block_device_mapping", "Preparing block devices", 20);
-      const disks = await this.prepareDisks(ctx, spec, image, step);
+      let prepared: DiskPreparation | null = null;
+      const disks = await this.prepareDisks(ctx, spec, image, step, (p) => (prepared = p));
       await step("spawning", "Defining domain", 30);
       const spawnStarted = Date.now();
       if (await this.hypervisor.domainState(uuid)) {
@@ -343,13 +360,19 @@ export class ComputeManager {
       }
       const xml = await this.domainXml(spec, ctx, disks);
       log.debug(`Domain XML:\n${xml}`);
+      const defineStarted = Date.now();
       await this.hypervisor.define(xml);
+      const defineMs = Date.now() - defineStarted;
       created = true;
       await step("spawning", "Starting domain", 60);
+      const startStarted = Date.now();
       await this.hypervisor.start(uuid);
+      const startMs = Date.now() - startStarted;
       const state = await this.hypervisor.domainState(uuid);
       const powerState = state?.powerState ?? POWER_STATE.NOSTATE;
       log.info(`Took ${seconds(spawnStarted)} seconds to spawn the instance on the hypervisor.`);
+      const timings = buildTimings(prepared, defineMs, startMs);
+      log.info(`Build timings: ${timings}`);
       await this.update(log, ctx, {
         uuid,
         expectedTaskState: ["spawning"],
@@ -361,7 +384,7 @@ export class ComputeManager {
       });
       this.power?.track(uuid, powerState);
       log.info(`Took ${seconds(started)} seconds to build instance.`);
-      this.event(ctx, uuid, BUILD_EVENT, "finish", { result: "Success" });
+      this.event(ctx, uuid, BUILD_EVENT, "finish", { result: "Success", details: `Build timings: ${timings}` });
     } catch (err) {
       if (err instanceof UpdateRefused) log.warn(`Build aborted: ${err.message}`);
       else log.error({ err }, "Instance failed to spawn");

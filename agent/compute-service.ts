@@ -1,11 +1,12 @@
 // The compute service of one host (nova-compute's Service): wires the hypervisor, the controller
 // connection, the outbox, the log shipper, the instance storage and image cache, the compute manager,
-// reconciliation and the power-state sync, and decides when to reconcile.
+// the console log service, reconciliation and the power-state sync, and decides when to reconcile.
 import { mkdirSync, readFileSync } from "node:fs";
 import type { RegisterAck, RegisterPayload } from "@/lib/agent-protocol";
 import { getLogger } from "@/server/logs/logger";
 import type { AgentConfig } from "./config";
 import { ComputeManager } from "./compute-manager";
+import { ConsoleService } from "./console/console-service";
 import { AgentConnection } from "./connection";
 import type { Hypervisor } from "./driver/hypervisor";
 import { LibvirtHypervisor } from "./driver/libvirt-hypervisor";
@@ -32,6 +33,7 @@ function agentVersion(): string {
 export class ComputeService {
   readonly hypervisor: Hypervisor;
   readonly manager: ComputeManager;
+  readonly console: ConsoleService;
   private readonly config: AgentConfig;
   private readonly outbox: Outbox;
   private readonly shipper: LogShipper;
@@ -75,6 +77,14 @@ export class ComputeService {
       instancesPath: config.instancesPath,
       timings: { shutdownTimeoutMs: config.shutdownTimeoutMs, softRebootWaitMs: config.softRebootWaitMs },
     });
+    // The console log (get_console_output, live follow) is read from the files libvirt writes.
+    this.console = new ConsoleService({
+      host: config.host,
+      consoleLogPath: (uuid) => this.storage.storage.consoleLogPath(uuid),
+      testHypervisor: config.libvirtUri.startsWith("test:"),
+      hypervisor: this.hypervisor,
+      send,
+    });
     // Lifecycle events turn into a power-state sync at once. Not on test:///: its state lives in
     // the agent's own connection, which another virsh process cannot watch.
     this.events = config.libvirtUri.startsWith("test:")
@@ -98,8 +108,9 @@ export class ComputeService {
       onOnline: (online) => {
         this.outbox.setOnline(online);
         this.shipper.setOnline(online);
+        this.console.setOnline(online);
       },
-      onRpc: (payload) => this.manager.handleRpc(payload),
+      onRpc: (payload) => (this.console.handles(payload) ? this.console.handleRpc(payload) : this.manager.handleRpc(payload)),
       heartbeatDomains: () => readDomainReports(this.hypervisor),
     });
     this.hypervisor.onReset((event) => {
@@ -136,6 +147,7 @@ export class ComputeService {
   }
 
   async stop(): Promise<void> {
+    this.console.stop();
     this.power.stop();
     this.events?.stop();
     await this.storage.cacheManager.stop();

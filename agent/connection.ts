@@ -39,8 +39,8 @@ export interface AgentConnectionOptions {
   onOnline: (online: boolean) => void;
   /** The domains to report with each heartbeat (the controller's running_vms); undefined to omit. */
   heartbeatDomains?: () => Promise<DomainReport[] | undefined>;
-  /** Handles one RPC; the returned ack is sent back at once. */
-  onRpc: (payload: unknown) => Ack;
+  /** Handles one RPC; the returned ack is sent back as soon as it is ready. */
+  onRpc: (payload: unknown) => Ack | Promise<Ack>;
   /** Upper bound of the retry backoff. */
   maxBackoffMs?: number;
 }
@@ -80,13 +80,19 @@ export class AgentConnection {
     this.socket.on("disconnect", (reason) => this.onDisconnect(reason));
     this.socket.on("connect_error", (err) => this.onConnectError(err));
     this.socket.on(RPC_EVENT, (payload, ack) => {
-      let reply: Ack;
+      const answer = (reply: Ack) => {
+        if (typeof ack === "function") ack(reply);
+      };
+      const failed = (err: unknown): Ack => ({ ok: false, error: `agent error: ${err instanceof Error ? err.message : String(err)}` });
+      let reply: Ack | Promise<Ack>;
       try {
         reply = this.options.onRpc(payload);
       } catch (err) {
-        reply = { ok: false, error: `agent error: ${err instanceof Error ? err.message : String(err)}` };
+        reply = failed(err);
       }
-      if (typeof ack === "function") ack(reply);
+      // Calls that read something (the console log) answer with a payload once it is read.
+      if (reply instanceof Promise) reply.then(answer, (err: unknown) => answer(failed(err)));
+      else answer(reply);
     });
   }
 

@@ -18,6 +18,16 @@ export interface StorageProgress {
   step: string;
 }
 
+/** How an instance's root disk came to be: the build's timing breakdown (bench:create). */
+export interface DiskPreparation {
+  /** "hit": the base was in `_base` already; "miss": it was fetched (or another fetch was awaited). */
+  cache: "hit" | "miss";
+  /** Until the base was there: download, checks and conversion on a miss. */
+  imageMs: number;
+  /** Creating the qcow2 overlay; 0 when it existed already. */
+  overlayMs: number;
+}
+
 export interface InstanceStorage {
   /** `<instances>/<uuid>`: created on demand. */
   instanceDir(uuid: string): string;
@@ -34,6 +44,7 @@ export interface InstanceStorage {
     spec: InstanceSpec,
     image: ImageRef,
     onProgress?: (p: StorageProgress) => void,
+    onPrepared?: (p: DiskPreparation) => void,
   ): Promise<DiskDevice[]>;
   /** A fresh rescue disk from the rescue image, as `disk.rescue` in the instance directory. */
   prepareRescueDisk(ctx: RequestContext | null, spec: InstanceSpec, image: ImageRef): Promise<DiskDevice>;

@@ -1,20 +1,25 @@
 // npm run bench:create — how long a create takes on libvirt's test driver, end to end through the
 // real API, scheduler, conductor and agents: one at a time, then a burst spread over many agents.
 // Prints figures; asserts nothing. The step breakdown comes from the instance action's events.
+// With --qemu it measures real QEMU guests instead (bench/create-qemu.ts).
 //
 //   npm run bench:create -- [--serial 10] [--burst 100] [--agents 10]
+//   npm run bench:create -- --qemu [--serial 3] [--parallel 2]
 import { parseArgs } from "node:util";
 import { login, eventually, type ApiClient } from "../test/integration/api-client";
 import { startAgent, startController, waitForHypervisors, type Agent } from "../test/integration/harness";
+import { runQemuBench } from "./create-qemu";
 
 const { values } = parseArgs({
   options: {
-    serial: { type: "string", default: "10" },
+    serial: { type: "string" },
     burst: { type: "string", default: "100" },
     agents: { type: "string", default: "10" },
+    qemu: { type: "boolean", default: false },
+    parallel: { type: "string", default: "2" },
   },
 });
-const SERIAL = Number(values.serial);
+const SERIAL = Number(values.serial ?? (values.qemu ? 3 : 10));
 const BURST = Number(values.burst);
 const AGENTS = Number(values.agents);
 
@@ -110,7 +115,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
+(values.qemu ? runQemuBench({ serial: SERIAL, parallel: Number(values.parallel) }) : main()).then(
   () => process.exit(0),
   (err: unknown) => {
     console.error(err);

@@ -5,7 +5,9 @@ import { expectLive, expectNoSeriousA11yViolations, instanceRow, launchInstance,
 const BUILD_TIMEOUT = 45_000;
 
 async function deleteThroughRow(page: Page, name: string): Promise<void> {
-  await instanceRow(page, name).getByRole("button", { name: "Delete", exact: true }).click();
+  // Delete is never an idle instance's visible button: it lives in the row's menu.
+  await instanceRow(page, name).getByRole("button", { name: `More actions for ${name}` }).click();
+  await page.getByRole("menu").getByRole("menuitem", { name: "Delete Instance" }).click();
   const dialog = page.getByRole("dialog", { name: "Confirm Delete Instance" });
   await expect(dialog).toBeVisible();
   await expect(dialog).toContainText(`"${name}"`);

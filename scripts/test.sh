@@ -3,8 +3,12 @@
 # duration; the last lines are the stage timings and "N passed, M failed" over all test runners.
 #
 #   system packages → npm ci (if needed) → Prisma clients (if stale) → derived-schema check → tsc → eslint
-#   → unit tests → next build (if stale) → integration tests on SQLite → PostgreSQL cluster up
-#   → integration tests on PostgreSQL → cluster down → Playwright e2e
+#   → unit tests → next build (if stale) → integration tests on SQLite → real-QEMU integration tests
+#   → PostgreSQL cluster up → integration tests on PostgreSQL → cluster down → Playwright e2e
+#
+# The real-QEMU suite (vitest project `qemu`, test/integration/qemu/) boots TCG guests on private
+# libvirt daemons through the agent; it runs once, on SQLite (the database is not what it proves).
+# It installs its Debian packages and starts its daemons itself, as root.
 #
 # The Next build comes before the integration tests because the harness runs the controller in
 # production mode, exactly as `npm start` and the e2e suite do.
@@ -118,6 +122,7 @@ stage "lint (eslint)" npx eslint .
 stage "unit tests" vitest unit --project unit
 stage "next build" build_if_stale
 stage "integration (SQLite)" vitest integration-sqlite --project integration
+stage "integration (QEMU)" vitest integration-qemu --project qemu
 stage "postgres up" postgres_up
 stage "integration (PostgreSQL)" integration_postgres
 stage "postgres down" bash scripts/postgres.sh stop

@@ -44,15 +44,23 @@ export function domainName(uuid: string): string {
   return `instance-${uuid.slice(0, 8).toLowerCase()}`;
 }
 
-/** KVM when the host offers it, else QEMU's TCG, else whatever the driver runs (the test driver). */
+/**
+ * KVM when the host offers it, else QEMU's TCG, else whatever the driver runs (the test driver).
+ * libvirt offers "kvm" whenever /dev/kvm exists; a host CPU without vmx/svm (a VM without nested
+ * virtualisation that still has the device node) cannot run a KVM guest, so it gets TCG.
+ */
 export function chooseDomainType(caps: HostCapabilities): string {
   for (const preferred of ["kvm", "qemu", "test"]) {
+    if (preferred === "kvm" && caps.hardwareVirt === false) continue;
     if (caps.domainTypes.includes(preferred)) return preferred;
   }
   const first = caps.domainTypes[0];
   if (!first) throw new Error("the hypervisor offers no domain type for guests");
   return first;
 }
+
+/** TCG's translation-block cache for `type='qemu'` guests (QEMU's default reserves up to 1 GiB). */
+export const TCG_TB_CACHE_MIB = 32;
 
 export interface DomainXmlOptions {
   domainType: string;
@@ -97,6 +105,8 @@ export function buildDomainXml(spec: InstanceSpec, options: DomainXmlOptions): s
   const e = xmlEscape;
   const created = (options.createdAt ?? new Date()).toISOString();
   const owner = options.owner;
+  // QEMU without KVM (TCG): a bounded translation cache, and the CPU model TCG emulates best.
+  const tcg = options.domainType === "qemu";
   return [
     `<domain type='${e(options.domainType)}'>`,
     `  <name>${e(domainName(spec.uuid))}</name>`,
@@ -123,7 +133,9 @@ export function buildDomainXml(spec: InstanceSpec, options: DomainXmlOptions): s
     `  <features>`,
     `    <acpi/>`,
     `    <apic/>`,
+    tcg ? `    <tcg><tb-cache unit='MiB'>${TCG_TB_CACHE_MIB}</tb-cache></tcg>` : null,
     `  </features>`,
+    tcg ? `  <cpu mode='custom' match='exact' check='none'><model fallback='allow'>qemu64</model></cpu>` : null,
     `  <clock offset='utc'/>`,
     `  <on_poweroff>destroy</on_poweroff>`,
     `  <on_reboot>restart</on_reboot>`,

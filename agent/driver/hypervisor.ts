@@ -34,6 +34,12 @@ export interface HostCapabilities {
   vendor?: string;
   /** `<domain type=...>` values the host can run: "kvm", "qemu", "test". */
   domainTypes: string[];
+  /**
+   * Whether the host CPU advertises hardware virtualisation (vmx/svm); absent when libvirt lists
+   * no CPU features (the test driver). libvirt offers "kvm" whenever /dev/kvm exists, even in a
+   * VM whose /dev/kvm cannot run a guest (KVM internal error at the first instruction).
+   */
+  hardwareVirt?: boolean;
 }
 
 /** libvirt's virDomainState, by name. */

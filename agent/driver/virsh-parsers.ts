@@ -105,7 +105,15 @@ export function parseCapabilities(xml: string): HostCapabilities {
   const domainTypes = [...new Set([...xml.matchAll(/<domain\s+type=['"]([^'"]+)['"]/g)].map((m) => m[1]!))];
   const model = cpu ? firstElementText(cpu, "model") : undefined;
   const vendor = cpu ? firstElementText(cpu, "vendor") : undefined;
-  return { arch, domainTypes, ...(model ? { model } : {}), ...(vendor ? { vendor } : {}) };
+  const features = cpu ? [...cpu.matchAll(/<feature\s+name=['"]([^'"]+)['"]/g)].map((m) => m[1]!) : [];
+  const hardwareVirt = features.length > 0 ? features.includes("vmx") || features.includes("svm") : undefined;
+  return {
+    arch,
+    domainTypes,
+    ...(model ? { model } : {}),
+    ...(vendor ? { vendor } : {}),
+    ...(hardwareVirt === undefined ? {} : { hardwareVirt }),
+  };
 }
 
 /** `virsh list --all --uuid --name`: one `<uuid> <name>` per line (names may contain spaces). */

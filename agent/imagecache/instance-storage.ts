@@ -5,7 +5,7 @@
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import type { ImageRef, InstanceSpec, RequestContext } from "@/lib/agent-protocol";
 import { createOverlay } from "@/server/images/qemu-img";
-import type { DiskDevice, InstanceStorage, StorageProgress } from "../storage";
+import type { DiskDevice, DiskPreparation, InstanceStorage, StorageProgress } from "../storage";
 import type { CachePaths } from "./cache-paths";
 import type { CachedBase, ImageCache } from "./image-cache";
 
@@ -65,17 +65,26 @@ export class ImageCacheStorage implements InstanceStorage {
     spec: InstanceSpec,
     image: ImageRef,
     onProgress?: (p: StorageProgress) => void,
+    onPrepared?: (p: DiskPreparation) => void,
   ): Promise<DiskDevice[]> {
     const disk = this.paths.disk(spec.uuid);
     await mkdir(this.paths.instanceDir(spec.uuid), { recursive: true });
+    const started = Date.now();
+    const cache = (await exists(this.paths.base(image.id))) ? "hit" : "miss";
+    let imageMs = 0;
+    let overlayMs = 0;
     // Even for an existing overlay the base must be there (a re-created domain after the cache
     // lost it): Nova's _create_images_and_backing fetches missing backing files.
     await this.cache.use(ctx, image, onProgress, async (base) => {
+      imageMs = Date.now() - started;
       if (await exists(disk)) return;
       const size = rootDiskBytes(spec, base);
       onProgress?.({ percent: 100, step: "Creating root disk" });
+      const overlayStarted = Date.now();
       await createOverlayAtomically(disk, base, size);
+      overlayMs = Date.now() - overlayStarted;
     });
+    onPrepared?.({ cache, imageMs, overlayMs });
     return [{ path: disk, format: "qcow2", target: "vda" }];
   }
 

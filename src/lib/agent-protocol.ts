@@ -227,3 +227,92 @@ export const AGENT_EVENTS = {
 } as const;
 /** Socket event name, controller → agent. */
 export const RPC_EVENT = "rpc";
+
+// ---------------------------------------------------------------------------------------------
+// Console log: Nova's get_console_output (the tail of the file libvirt captures the guest's serial
+// console into) and a live follow of the same file. Console calls travel on the same `rpc` event
+// as the compute calls but have their own schema, and their acks carry a payload.
+
+/** The most lines one console read returns. */
+export const CONSOLE_MAX_TAIL_LINES = 10_000;
+/**
+ * The most bytes of the file one console read returns (Nova's libvirt driver returns 100 KiB).
+ * Kept well under Socket.IO's 1 MB message limit, escapes of control characters included.
+ */
+export const CONSOLE_MAX_BYTES = 512 * 1024;
+/** The largest chunk of a live follow, in bytes of the file. */
+export const CONSOLE_CHUNK_MAX_BYTES = 16 * 1024;
+/** How long a follow lasts unless renewed; a controller renews its follows at a third of it. */
+export const CONSOLE_FOLLOW_LEASE_SEC = 60;
+
+export const CONSOLE_RPC_METHODS = ["get_console_output", "console_follow"] as const;
+
+/** Controller → agent console calls (event `rpc`). */
+export const consoleRpcSchema = z.discriminatedUnion("method", [
+  z.object({
+    method: z.literal("get_console_output"),
+    ...instanceCall,
+    /** The last N lines; absent: up to CONSOLE_MAX_TAIL_LINES, within `maxBytes`. */
+    tailLines: z.number().int().min(1).max(CONSOLE_MAX_TAIL_LINES).optional(),
+    maxBytes: z.number().int().min(1).max(CONSOLE_MAX_BYTES).optional(),
+  }),
+  /**
+   * Starts or stops pushing what is appended to an instance's console log. A follow is a lease held
+   * by one controller process (`holder`) for as long as browsers on it watch the console: `start`
+   * takes or renews it, `stop` drops it, and one that is not renewed lapses after `leaseSec`. The
+   * agent follows while any holder's lease is live, so several controllers never undo each other.
+   */
+  z.object({
+    method: z.literal("console_follow"),
+    context: requestContextSchema,
+    uuid: z.string().uuid(),
+    action: z.enum(["start", "stop"]),
+    holder: z.string().min(1).max(200),
+    /** Browsers watching through this holder, for the agent's log. */
+    watchers: z.number().int().nonnegative(),
+    leaseSec: z.number().positive().max(3600).default(CONSOLE_FOLLOW_LEASE_SEC),
+  }),
+]);
+export type ConsoleRpc = z.infer<typeof consoleRpcSchema>;
+export type ConsoleMethod = ConsoleRpc["method"];
+
+/** What get_console_output answers (inside its ack). */
+export const consoleOutputSchema = z.object({
+  text: z.string(),
+  /** False when there is no console log to read; `reason` says why. */
+  available: z.boolean(),
+  /** More of the log precedes `text` (cut by lines or by the byte cap). */
+  truncated: z.boolean(),
+  reason: z.string().max(500).optional(),
+  /** Byte offset in the file where `text` ends: live chunks continue from here. */
+  endOffset: z.number().int().nonnegative(),
+});
+export type ConsoleOutput = z.infer<typeof consoleOutputSchema>;
+export const consoleOutputAckSchema = consoleOutputSchema.extend({ ok: z.literal(true) });
+
+/**
+ * A piece of a followed console log, agent → controller as `agent:console`, and forwarded as is to
+ * the browsers watching it (`console:chunk` on /ui). Offsets are bytes of the file; `data` is the
+ * UTF-8 text of `length` bytes, cut on character boundaries.
+ */
+export const consoleChunkSchema = z.object({
+  uuid: z.string().uuid(),
+  offset: z.number().int().nonnegative(),
+  length: z.number().int().min(1).max(CONSOLE_CHUNK_MAX_BYTES),
+  data: z.string().max(CONSOLE_CHUNK_MAX_BYTES),
+  /** The file was truncated or replaced: this chunk starts it over (offset 0). */
+  reset: z.boolean().optional(),
+});
+export type ConsoleChunkMessage = z.infer<typeof consoleChunkSchema>;
+
+/** Socket event name, agent → controller: one followed console chunk. */
+export const AGENT_CONSOLE_EVENT = "agent:console";
+
+/** Browser ↔ controller console events on /ui. */
+export const UI_CONSOLE_EVENTS = {
+  /** Browser → controller: start or stop watching an instance's console ({ uuid }, ack boolean). */
+  watch: "console:watch",
+  unwatch: "console:unwatch",
+  /** Controller → browser: a ConsoleChunkMessage. */
+  chunk: "console:chunk",
+} as const;

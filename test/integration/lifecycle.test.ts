@@ -165,10 +165,11 @@ describe("refusals change nothing", () => {
     await settled(demo, stopped, (v) => v.status === "SHUTOFF");
   });
 
-  async function refused(call: Promise<unknown>, uuid: string, code: string, message: string | RegExp): Promise<void> {
+  // The call starts only after the snapshot, so "nothing changed" compares against the real before.
+  async function refused(call: () => Promise<unknown>, uuid: string, code: string, message: string | RegExp): Promise<void> {
     const before = await row(uuid);
     const actions = await actionCount(uuid);
-    const err = await errorOf(call);
+    const err = await errorOf(call());
     expect(err.code).toBe(code);
     if (typeof message === "string") expect(err.message).toBe(message);
     else expect(err.message).toMatch(message);
@@ -179,12 +180,12 @@ describe("refusals change nothing", () => {
   it("refuses actions the vm_state does not allow, in Nova's words", async () => {
     const onActive = ["start", "unpause", "resume", "unrescue"] as const;
     for (const a of onActive) {
-      await refused(demo.server[a].mutate({ id: vm }), vm, "CONFLICT", `Cannot '${a}' instance ${vm} while it is in vm_state active`);
+      await refused(() => demo.server[a].mutate({ id: vm }), vm, "CONFLICT", `Cannot '${a}' instance ${vm} while it is in vm_state active`);
     }
     for (const a of ["stop", "pause", "suspend"] as const) {
-      await refused(demo.server[a].mutate({ id: stopped }), stopped, "CONFLICT", `Cannot '${a}' instance ${stopped} while it is in vm_state stopped`);
+      await refused(() => demo.server[a].mutate({ id: stopped }), stopped, "CONFLICT", `Cannot '${a}' instance ${stopped} while it is in vm_state stopped`);
     }
-    await refused(
+    await refused(() =>
       demo.server.reboot.mutate({ id: stopped, type: "SOFT" }),
       stopped,
       "CONFLICT",
@@ -193,9 +194,9 @@ describe("refusals change nothing", () => {
   });
 
   it("refuses bad input and unknown images", async () => {
-    await refused(demo.server.reboot.mutate({ id: vm, type: "FIRM" as "SOFT" }), vm, "BAD_REQUEST", /type/);
-    await refused(demo.server.rescue.mutate({ id: vm, imageId: "no-such-image" }), vm, "NOT_FOUND", "Image no-such-image could not be found.");
-    await refused(demo.server.lock.mutate({ id: vm, reason: "r".repeat(300) }), vm, "BAD_REQUEST", /at most 255 characters/);
+    await refused(() => demo.server.reboot.mutate({ id: vm, type: "FIRM" as "SOFT" }), vm, "BAD_REQUEST", /type/);
+    await refused(() => demo.server.rescue.mutate({ id: vm, imageId: "no-such-image" }), vm, "NOT_FOUND", "Image no-such-image could not be found.");
+    await refused(() => demo.server.lock.mutate({ id: vm, reason: "r".repeat(300) }), vm, "BAD_REQUEST", /at most 255 characters/);
   });
 
   it("answers NOT_FOUND for an unknown instance and for another project's", async () => {
@@ -205,8 +206,8 @@ describe("refusals change nothing", () => {
     }
     expect(await errorOf(demo.server.reboot.mutate({ id: unknown, type: "HARD" }))).toMatchObject({ code: "NOT_FOUND" });
     const adminVm = await createActive(admin, "admins-own");
-    await refused(demo.server.stop.mutate({ id: adminVm }), adminVm, "NOT_FOUND", `Instance ${adminVm} could not be found.`);
-    await refused(demo.server.lock.mutate({ id: adminVm }), adminVm, "NOT_FOUND", `Instance ${adminVm} could not be found.`);
+    await refused(() => demo.server.stop.mutate({ id: adminVm }), adminVm, "NOT_FOUND", `Instance ${adminVm} could not be found.`);
+    await refused(() => demo.server.lock.mutate({ id: adminVm }), adminVm, "NOT_FOUND", `Instance ${adminVm} could not be found.`);
     await admin.server.delete.mutate({ id: adminVm });
   });
 });

@@ -4,6 +4,7 @@ import { ProgressBar } from "@/components/ui/progress-bar";
 import { StatusChip, type Tone } from "@/components/ui/status-chip";
 import type { InstanceView } from "@/lib/instance-view";
 import { statusDisplay, taskStateDisplay, type ApiStatus } from "@/lib/states";
+import { TaskAge } from "./task-age";
 
 // Horizon's STATUS_CHOICES: these statuses are at rest; anything else is on its way somewhere.
 const AT_REST: ReadonlySet<ApiStatus> = new Set(["ACTIVE", "SHUTOFF", "SUSPENDED", "PAUSED", "RESCUE", "SHELVED", "SHELVED_OFFLOADED"]);
@@ -14,7 +15,7 @@ export function isInTransition(instance: InstanceView): boolean {
   return instance.taskState !== null || !AT_REST.has(instance.status);
 }
 
-function statusTone(instance: InstanceView): Tone {
+export function statusTone(instance: InstanceView): Tone {
   if (instance.status === "ERROR") return "danger";
   if (isInTransition(instance)) return "warning";
   if (instance.status === "ACTIVE") return "success";
@@ -53,6 +54,7 @@ export function InstanceTask({ instance }: { instance: InstanceView }) {
           {pct > 0 ? `${pct}%` : ""}
         </p>
       )}
+      <TaskAge instance={instance} />
     </div>
   );
 }

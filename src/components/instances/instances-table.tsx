@@ -1,14 +1,18 @@
 "use client";
 // The Instances table: Horizon's columns, one row per instance, a checkbox per row for bulk
-// actions and the row's own Delete button.
+// actions and the row's action menu (first allowed action as a button, the rest in a dropdown).
+import Link from "next/link";
 import { useEffect, useRef } from "react";
-import { Button } from "@/components/ui/button";
+import { useSession } from "@/components/layout/auth-gate";
+import { useNow } from "@/components/ui/clock";
+import { LockIcon } from "@/components/ui/icons";
 import { RelativeTime } from "@/components/ui/relative-time";
 import type { InstanceView } from "@/lib/instance-view";
 import { powerStateDisplay } from "@/lib/states";
-import { canDelete } from "./delete-instances-dialog";
+import { InstanceActions } from "./instance-actions";
 import { InstanceStatus, InstanceTask, isInTransition } from "./instance-status";
 import { flavorSummary } from "./format";
+import { isTaskStuck } from "./task-age";
 
 const TH = "whitespace-nowrap px-3 py-2.5 text-left text-xs font-semibold tracking-wide text-zinc-600 uppercase dark:text-zinc-400";
 const TD = "px-3 py-3 align-top";
@@ -33,36 +37,62 @@ function SelectAllCheckbox({ items, selected, onChange }: { items: InstanceView[
   );
 }
 
+/** Horizon's lock column: a padlock with a tooltip when locked, nothing otherwise. */
+export function LockedBadge({ locked }: { locked: boolean }) {
+  if (!locked) return null;
+  return (
+    <span className="inline-flex items-center gap-1 text-xs font-normal text-zinc-600 dark:text-zinc-400" title="Locked: only an admin or whoever locked it can act on it">
+      <LockIcon className="size-3.5" label="Locked" data-testid="lock-icon" />
+      <span aria-hidden="true">Locked</span>
+    </span>
+  );
+}
+
 function InstanceRow({
   instance,
   selected,
+  showHost,
+  now,
   onToggle,
-  onDelete,
 }: {
   instance: InstanceView;
   selected: boolean;
+  showHost: boolean;
+  now: number;
   onToggle: () => void;
-  onDelete: () => void;
 }) {
   const busy = isInTransition(instance);
-  const deletable = canDelete(instance);
+  const stuck = isTaskStuck(instance, now);
   return (
     <tr
       data-testid={`instance-row-${instance.name}`}
       data-status={instance.status}
+      data-task={instance.taskState ?? ""}
+      data-locked={instance.locked ? "true" : "false"}
+      data-stuck={stuck ? "true" : undefined}
       className={
         "border-t border-zinc-200 dark:border-zinc-800 " +
-        (selected ? "bg-indigo-50/60 dark:bg-indigo-500/5" : busy ? "bg-amber-50/40 dark:bg-amber-500/[0.03]" : "")
+        (selected
+          ? "bg-indigo-50/60 dark:bg-indigo-500/5"
+          : stuck
+            ? "bg-amber-100/50 dark:bg-amber-500/[0.08]"
+            : busy
+              ? "bg-amber-50/40 dark:bg-amber-500/[0.03]"
+              : "")
       }
     >
       <td className={`${TD} w-10`}>
         <input type="checkbox" aria-label={`Select ${instance.name}`} checked={selected} onChange={onToggle} className="size-4 accent-indigo-600" />
       </td>
       <th scope="row" className={`${TD} text-left font-medium whitespace-nowrap`}>
-        <span className="block max-w-56 truncate" title={`${instance.name}\n${instance.uuid}`}>
+        <Link
+          href={`/instances/${instance.uuid}`}
+          className="block max-w-56 truncate text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-indigo-300"
+          title={`${instance.name}\n${instance.uuid}`}
+        >
           {instance.name}
-        </span>
-        {instance.locked && <span className="text-xs font-normal text-zinc-600 dark:text-zinc-400">Locked</span>}
+        </Link>
+        <LockedBadge locked={instance.locked} />
       </th>
       <td className={`${TD} whitespace-nowrap`}>{instance.imageName ?? <span className="text-zinc-500 dark:text-zinc-400">-</span>}</td>
       <td className={`${TD} whitespace-nowrap`}>
@@ -76,20 +106,12 @@ function InstanceRow({
         <InstanceTask instance={instance} />
       </td>
       <td className={`${TD} whitespace-nowrap`}>{powerStateDisplay(instance.powerState)}</td>
-      <td className={`${TD} whitespace-nowrap`}>{instance.host ?? <span className="text-zinc-500 dark:text-zinc-400">-</span>}</td>
+      {showHost && <td className={`${TD} whitespace-nowrap`}>{instance.host ?? <span className="text-zinc-500 dark:text-zinc-400">-</span>}</td>}
       <td className={`${TD} whitespace-nowrap text-zinc-600 dark:text-zinc-400`}>
         <RelativeTime value={instance.createdAt} />
       </td>
-      <td className={`${TD} text-right`}>
-        <Button
-          size="sm"
-          variant="danger-outline"
-          onClick={onDelete}
-          disabled={!deletable}
-          title={deletable ? undefined : "This instance is already being deleted."}
-        >
-          Delete
-        </Button>
+      <td className={`${TD} text-right whitespace-nowrap`}>
+        <InstanceActions instance={instance} />
       </td>
     </tr>
   );
@@ -99,13 +121,14 @@ export function InstancesTable({
   items,
   selected,
   onSelectionChange,
-  onDelete,
 }: {
   items: InstanceView[];
   selected: ReadonlySet<string>;
   onSelectionChange: (next: Set<string>) => void;
-  onDelete: (instance: InstanceView) => void;
 }) {
+  // The host is an operator's detail (Nova shows OS-EXT-SRV-ATTR:host to admins only).
+  const { isAdmin } = useSession();
+  const now = useNow();
   function toggle(uuid: string) {
     const next = new Set(selected);
     if (next.has(uuid)) next.delete(uuid);
@@ -139,9 +162,11 @@ export function InstancesTable({
             <th scope="col" className={TH}>
               Power State
             </th>
-            <th scope="col" className={TH}>
-              Host
-            </th>
+            {isAdmin && (
+              <th scope="col" className={TH}>
+                Host
+              </th>
+            )}
             <th scope="col" className={TH}>
               Age
             </th>
@@ -156,8 +181,9 @@ export function InstancesTable({
               key={instance.uuid}
               instance={instance}
               selected={selected.has(instance.uuid)}
+              showHost={isAdmin}
+              now={now}
               onToggle={() => toggle(instance.uuid)}
-              onDelete={() => onDelete(instance)}
             />
           ))}
         </tbody>

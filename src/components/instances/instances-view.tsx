@@ -1,22 +1,31 @@
 "use client";
 // The Instances page body: reads the page number from the URL, lists that page, and hosts the
-// Launch and Delete dialogs. Rows change live through the cache patches in src/lib/realtime.
+// Launch dialog and the bulk actions on checked rows (Horizon's Delete Instances button and its
+// "More Actions" menu: Start, Shut Off, Soft Reboot). Rows change live through the cache patches
+// in src/lib/realtime.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useSearchParams } from "next/navigation";
 import { useMemo, useState } from "react";
+import { useSession } from "@/components/layout/auth-gate";
 import { ErrorAlert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
+import { MenuButton, type MenuItem } from "@/components/ui/menu";
 import { PageHeader } from "@/components/ui/page-header";
 import { Pagination } from "@/components/ui/pagination";
-import type { InstanceView } from "@/lib/instance-view";
-import { errorMessage, useTRPC } from "@/lib/trpc/client";
-import { canDelete, DeleteInstancesDialog, type DeleteTarget } from "./delete-instances-dialog";
+import { useToast } from "@/components/ui/toaster";
+import { checkAction, type InstanceActionName } from "@/lib/instance-actions";
+import { errorMessage, useTRPC, useTRPCClient } from "@/lib/trpc/client";
+import { dialogFor, pluralLabel } from "./action-registry";
+import { acceptedMessage, InstanceActionDialog, runBatch, type ActionRequest } from "./instance-action-dialog";
 import { InstancesTable } from "./instances-table";
 import { LaunchInstanceDialog } from "./launch-instance-dialog";
 
 export const INSTANCES_PAGE_SIZE = 50;
+
+/** Horizon's table_actions_menu for checked rows. */
+const BULK_MENU: readonly InstanceActionName[] = ["start", "stop", "reboot"];
 
 function pageFromParam(value: string | null): number {
   const n = Number(value);
@@ -25,6 +34,9 @@ function pageFromParam(value: string | null): number {
 
 export function InstancesView() {
   const trpc = useTRPC();
+  const client = useTRPCClient();
+  const toast = useToast();
+  const { isAdmin } = useSession();
   const params = useSearchParams();
   const pathname = usePathname();
   const page = pageFromParam(params.get("page"));
@@ -35,17 +47,55 @@ export function InstancesView() {
   });
 
   const [launching, setLaunching] = useState(false);
-  const [deleting, setDeleting] = useState<DeleteTarget[]>([]);
+  const [request, setRequest] = useState<ActionRequest | null>(null);
+  const [running, setRunning] = useState(false);
   const [selection, setSelection] = useState<Set<string>>(() => new Set());
 
   const items = useMemo(() => list.data?.items ?? [], [list.data]);
   // Rows that left the page (deleted, or moved by paging) drop out of the selection.
   const selected = useMemo(() => new Set(items.filter((i) => selection.has(i.uuid)).map((i) => i.uuid)), [items, selection]);
   const selectedRows = items.filter((i) => selected.has(i.uuid));
-  const bulkDeletable = selectedRows.filter(canDelete);
+  const allowedFor = (action: InstanceActionName) => selectedRows.filter((i) => checkAction(action, i, { isAdmin }).allowed);
+  const bulkDeletable = allowedFor("delete");
 
-  const toTarget = (i: InstanceView): DeleteTarget => ({ uuid: i.uuid, name: i.name });
+  // The dialog reads the rows as they are now, not as they were when it opened.
+  const liveRequest = request && { ...request, targets: request.targets.map((t) => items.find((i) => i.uuid === t.uuid) ?? t) };
+
   const hrefFor = (p: number) => (p === 1 ? pathname : `${pathname}?page=${p}`);
+
+  function dropFromSelection(action: InstanceActionName, uuids: string[]) {
+    if (action === "delete") setSelection((s) => new Set([...s].filter((u) => !uuids.includes(u))));
+  }
+
+  async function bulk(action: InstanceActionName) {
+    if (dialogFor(action) !== "none") {
+      setRequest({ action, targets: selectedRows });
+      return;
+    }
+    // Horizon runs Start without asking; the dialog appears only to report what did not happen.
+    setRunning(true);
+    try {
+      const outcomes = await runBatch(client, action, selectedRows, isAdmin);
+      const message = acceptedMessage(action, outcomes);
+      if (message) toast(message);
+      if (outcomes.some((o) => o.result !== "accepted")) setRequest({ action, targets: selectedRows, outcomes });
+    } finally {
+      setRunning(false);
+    }
+  }
+
+  const bulkItems: MenuItem[] = BULK_MENU.map((action) => {
+    const n = allowedFor(action).length;
+    const label = pluralLabel(action, true);
+    return {
+      key: action,
+      label: n > 0 ? `${label} (${n})` : label,
+      danger: dialogFor(action) === "confirm",
+      disabled: n === 0 || running,
+      reason: selectedRows.length === 0 ? "Select instances first." : n === 0 ? "None of the selected instances allows this in its current state." : undefined,
+      onSelect: () => void bulk(action),
+    };
+  });
 
   return (
     <div className="space-y-6">
@@ -54,9 +104,19 @@ export function InstancesView() {
         description="Virtual machines in this project. Changes appear as they happen."
         actions={
           <>
-            <Button variant="secondary" disabled={bulkDeletable.length === 0} onClick={() => setDeleting(bulkDeletable.map(toTarget))}>
+            {selectedRows.length > 0 && (
+              <span className="text-sm text-zinc-600 dark:text-zinc-400" aria-live="polite">
+                {selectedRows.length} selected
+              </span>
+            )}
+            <Button
+              variant="secondary"
+              disabled={bulkDeletable.length === 0}
+              onClick={() => setRequest({ action: "delete", targets: selectedRows })}
+            >
               Delete Instances{bulkDeletable.length > 0 ? ` (${bulkDeletable.length})` : ""}
             </Button>
+            <MenuButton size="md" label={<>More Actions <span aria-hidden="true">▾</span></>} items={bulkItems} disabled={selectedRows.length === 0} />
             <Button variant="primary" onClick={() => setLaunching(true)}>
               Launch Instance
             </Button>
@@ -94,7 +154,7 @@ export function InstancesView() {
             Instances are virtual machines running on the cloud&apos;s compute hosts. Launch one from a flavor and an image.
           </EmptyState>
         ) : (
-          <InstancesTable items={items} selected={selected} onSelectionChange={setSelection} onDelete={(i) => setDeleting([toTarget(i)])} />
+          <InstancesTable items={items} selected={selected} onSelectionChange={setSelection} />
         )}
       </section>
 
@@ -103,11 +163,12 @@ export function InstancesView() {
       )}
 
       <LaunchInstanceDialog open={launching} onClose={() => setLaunching(false)} />
-      <DeleteInstancesDialog
-        targets={deleting}
-        onClose={() => setDeleting([])}
-        onDeleted={(uuids) => setSelection((s) => new Set([...s].filter((u) => !uuids.includes(u))))}
-      />
+      {liveRequest && (
+        <InstanceActionDialog
+          key={liveRequest.action + liveRequest.targets.map((t) => t.uuid).join()}
+          request={liveRequest}
+          isAdmin={isAdmin} onClose={() => setRequest(null)} onAccepted={dropFromSelection} />
+      )}
     </div>
   );
 }

@@ -9,9 +9,16 @@ interface NavItem {
   label: string;
 }
 
-const PROJECT_NAV: NavItem[] = [{ href: "/instances", label: "Instances" }];
-// More admin panels (Hypervisors, Flavors, Images) join this list as they are built.
-const ADMIN_NAV: NavItem[] = [{ href: "/admin/services", label: "Compute Services" }];
+const PROJECT_NAV: NavItem[] = [
+  { href: "/instances", label: "Instances" },
+  { href: "/images", label: "Images" },
+];
+// More admin panels (Flavors, ...) join this list as they are built.
+const ADMIN_NAV: NavItem[] = [
+  { href: "/admin/hypervisors", label: "Hypervisors" },
+  { href: "/admin/images", label: "Images" },
+  { href: "/admin/services", label: "Compute Services" },
+];
 
 function NavSection({ title, items }: { title: string; items: NavItem[] }) {
   const pathname = usePathname();
@@ -50,7 +57,8 @@ function NavSection({ title, items }: { title: string; items: NavItem[] }) {
 export function CompactNav() {
   const { isAdmin } = useSession();
   const pathname = usePathname();
-  const items = isAdmin ? [...PROJECT_NAV, ...ADMIN_NAV] : PROJECT_NAV;
+  // One row holds both sections: admin links say so, as both sections have an "Images".
+  const items = isAdmin ? [...PROJECT_NAV, ...ADMIN_NAV.map((i) => ({ ...i, label: `Admin ${i.label}` }))] : PROJECT_NAV;
   return (
     <nav aria-label="Main">
       <ul className="flex gap-1">

@@ -16,6 +16,8 @@ import {
 } from "@/lib/instance-view";
 import { useSession } from "@/components/layout/auth-gate";
 import { useTRPC } from "@/lib/trpc/client";
+import { IMAGE_CHANGED_EVENT, type ImageView } from "@/server/images/image-view";
+import { normalizeImage, RecentImageEvents, removeImage, upsertImage } from "./image-cache";
 import {
   belongsOnPage,
   isNewer,
@@ -38,6 +40,14 @@ const LiveContext = createContext<LiveContextValue>({ status: "connecting", sock
 /** Whether pushed updates are flowing right now. */
 export function useLiveStatus(): LiveStatus {
   return useContext(LiveContext).status;
+}
+
+/**
+ * The live socket (null before it exists), for a component with its own events, such as the
+ * console pane's `console:chunk`s. Listeners it adds must be removed when it unmounts.
+ */
+export function useLiveSocket(): Socket | null {
+  return useContext(LiveContext).socket;
 }
 
 /**
@@ -73,6 +83,23 @@ function debounced(fn: () => void, ms: number): { run: () => void; cancel: () =>
   };
 }
 
+/** Runs `fn` at most once per `ms`, at the end of the window: a steady stream still refreshes. */
+function coalesced(fn: () => void, ms: number): { run: () => void; cancel: () => void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return {
+    run: () => {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        fn();
+      }, ms);
+    },
+    cancel: () => {
+      clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
+
 interface ListInput {
   page: number;
   pageSize: number;
@@ -93,15 +120,26 @@ function listInput(queryKey: readonly unknown[]): ListInput {
 
 function bindCacheSync(queryClient: QueryClient, trpc: Trpc, ownProjectId: string) {
   const recent = new RecentInstanceEvents();
+  const recentImages = new RecentImageEvents();
   const listFilter = trpc.server.list.queryFilter();
   const refreshLists = debounced(() => void queryClient.invalidateQueries(trpc.server.list.queryFilter()), 300);
+  // Host usage follows instances and services; there is no event of its own. Only an open
+  // Hypervisors page refetches (invalidation refetches active queries only).
+  const refreshHypervisors = coalesced(() => void queryClient.invalidateQueries(trpc.hypervisor.list.queryFilter()), 1000);
 
   // A list fetched while events flew past may hold rows older than those events: bring it level.
   const unsubscribeCache = queryClient.getQueryCache().subscribe((event) => {
     // Only fetched data; our own setQueryData (manual) must not feed back into this listener.
     if (event.type !== "updated" || event.action.type !== "success" || event.action.manual) return;
     const key = event.query.queryKey;
-    if (!Array.isArray(key[0]) || key[0][0] !== "server" || key[0][1] !== "list") return;
+    if (!Array.isArray(key[0])) return;
+    if (key[0][0] === "image" && key[0][1] === "list") {
+      const images = event.query.state.data as ImageView[] | undefined;
+      const patchedImages = images && recentImages.overlay(images);
+      if (patchedImages && patchedImages !== images) queryClient.setQueryData(key, patchedImages);
+      return;
+    }
+    if (key[0][0] !== "server" || key[0][1] !== "list") return;
     const data = event.query.state.data as InstancePage | undefined;
     if (!data) return;
     const patched = recent.overlay(data);
@@ -113,6 +151,7 @@ function bindCacheSync(queryClient: QueryClient, trpc: Trpc, ownProjectId: strin
 
   function onInstanceChanged(view: InstanceView): void {
     recent.noteChanged(view);
+    refreshHypervisors.run();
     let lacking = false;
     for (const query of queryClient.getQueryCache().findAll(listFilter)) {
       const page = query.state.data as InstancePage | undefined;
@@ -135,6 +174,7 @@ function bindCacheSync(queryClient: QueryClient, trpc: Trpc, ownProjectId: strin
 
   function onInstanceRemoved({ uuid }: InstanceRemovedEvent): void {
     recent.noteRemoved(uuid);
+    refreshHypervisors.run();
     refetchedFor.delete(uuid);
     for (const query of queryClient.getQueryCache().findAll(listFilter)) {
       const page = query.state.data as InstancePage | undefined;
@@ -150,10 +190,23 @@ function bindCacheSync(queryClient: QueryClient, trpc: Trpc, ownProjectId: strin
 
   function onServiceChanged(view: ServiceView): void {
     queryClient.setQueryData(trpc.service.list.queryKey(), (old) => (old ? upsertService(old, view) : old));
+    refreshHypervisors.run();
   }
 
   function onActionChanged({ uuid }: ActionChangedEvent): void {
     void queryClient.invalidateQueries({ queryKey: trpc.server.actions.queryKey({ id: uuid }) });
+    // Each step of an action logs lines about the instance: an open Logs tab reads them now.
+    void queryClient.invalidateQueries({ queryKey: trpc.log.search.queryKey({ instanceUuid: uuid }) });
+  }
+
+  function onImageChanged(raw: ImageView): void {
+    // Dates arrive as strings over the socket; the cache holds them as superjson delivered them.
+    const view = normalizeImage(raw);
+    recentImages.note(view);
+    const gone = view.status === "deleted";
+    queryClient.setQueryData(trpc.image.list.queryKey(), (old) => (old ? (gone ? removeImage(old, view.id) : upsertImage(old, view)) : old));
+    if (gone) void queryClient.invalidateQueries({ queryKey: trpc.image.get.queryKey({ id: view.id }) });
+    else queryClient.setQueryData(trpc.image.get.queryKey({ id: view.id }), (old) => (old ? view : old));
   }
 
   /** Refetch everything the live channel keeps fresh that was loaded before `since`. */
@@ -161,6 +214,8 @@ function bindCacheSync(queryClient: QueryClient, trpc: Trpc, ownProjectId: strin
     const stale = { predicate: (q: { state: { dataUpdatedAt: number } }) => q.state.dataUpdatedAt < since };
     void queryClient.invalidateQueries(trpc.server.pathFilter(stale));
     void queryClient.invalidateQueries(trpc.service.pathFilter(stale));
+    void queryClient.invalidateQueries(trpc.image.pathFilter(stale));
+    void queryClient.invalidateQueries(trpc.hypervisor.pathFilter(stale));
   }
 
   return {
@@ -168,10 +223,12 @@ function bindCacheSync(queryClient: QueryClient, trpc: Trpc, ownProjectId: strin
     onInstanceRemoved,
     onServiceChanged,
     onActionChanged,
+    onImageChanged,
     resync,
     dispose: () => {
       unsubscribeCache();
       refreshLists.cancel();
+      refreshHypervisors.cancel();
     },
   };
 }
@@ -214,6 +271,7 @@ export function LiveConnectionProvider({ children }: { children: ReactNode }) {
     socket.on(UI_EVENTS.instanceRemoved, sync.onInstanceRemoved);
     socket.on(UI_EVENTS.serviceChanged, sync.onServiceChanged);
     socket.on(UI_EVENTS.actionChanged, sync.onActionChanged);
+    socket.on(IMAGE_CHANGED_EVENT, sync.onImageChanged);
 
     // After a laptop sleep the socket can sit in back-off for a long while; a returning user
     // should not have to wait for the next attempt.

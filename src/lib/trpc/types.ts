@@ -9,3 +9,7 @@ export type ServerListOutput = RouterOutputs["server"]["list"];
 export type FlavorListItem = RouterOutputs["flavor"]["list"][number];
 export type ImageListItem = RouterOutputs["image"]["list"][number];
 export type AuthMe = NonNullable<RouterOutputs["auth"]["me"]>;
+export type InstanceActionRecord = RouterOutputs["server"]["actions"][number];
+export type InstanceActionEventRecord = InstanceActionRecord["events"][number];
+export type LogSearchInput = RouterInputs["log"]["search"];
+export type LogSearchRecord = RouterOutputs["log"]["search"][number];

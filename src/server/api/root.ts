@@ -4,6 +4,9 @@ import { imageRouter } from "./routers/image";
 import { logRouter } from "./routers/log";
 import { serverRouter } from "./routers/server";
 import { serviceRouter } from "./routers/service";
+import { aggregateRouter } from "./routers/aggregate";
+import { hypervisorRouter } from "./routers/hypervisor";
+import { serverGroupRouter } from "./routers/server-group";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
@@ -13,6 +16,9 @@ export const appRouter = createTRPCRouter({
   image: imageRouter,
   service: serviceRouter,
   log: logRouter,
+  serverGroup: serverGroupRouter,
+  aggregate: aggregateRouter,
+  hypervisor: hypervisorRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -7,6 +7,7 @@ import { db, type Prisma } from "@/server/db";
 import { getLogger } from "@/server/logs/logger";
 import { recordActionFinish, recordEventFinish, recordEventStart } from "@/server/instances/action-log";
 import { release } from "@/server/scheduler/claims";
+import { recordBuildSuccess, rescheduleFailedBuild } from "./build";
 import { finishDelete } from "./delete";
 import { addFault, saveInstance } from "./instance-state";
 
@@ -24,6 +25,10 @@ async function ownInstance(host: string, uuid: string) {
 export async function applyInstanceUpdate(host: string, u: InstanceUpdate): Promise<{ applied: boolean }> {
   const instance = await ownInstance(host, u.uuid);
   if (!instance || instance.deletedAt) return { applied: false };
+  // A build that failed on this host moves to its next alternate when it has one (Nova's reschedule).
+  if (instance.vmState === "building" && u.vmState === "error" && (await rescheduleFailedBuild(host, instance, u))) {
+    return { applied: true };
+  }
   if (u.vmState === "deleted") {
     await finishDelete(u.uuid, u.requestId);
     return { applied: true };
@@ -44,6 +49,7 @@ export async function applyInstanceUpdate(host: string, u: InstanceUpdate): Prom
     );
     return { applied: false };
   }
+  if (instance.vmState === "building" && u.vmState === "active") await recordBuildSuccess(host);
   if (u.fault) await addFault(u.uuid, { ...u.fault, host });
   // A build that failed on the host gives its claim back (Nova deletes the allocation).
   if (u.vmState === "error" && instance.vmState === "building") await release(u.uuid);

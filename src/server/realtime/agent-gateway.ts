@@ -1,13 +1,16 @@
 // The /agent namespace: compute agents authenticate with their host's token, register their
-// resources, heartbeat, and report instance changes, action events, power states and log records.
+// resources, heartbeat, and report instance changes, action events, power states, log records and
+// the console chunks of the consoles browsers watch.
 // Every message is parsed with the protocol's schemas; a bad one is refused in its ack.
 import type { Server, Socket } from "socket.io";
 import type { z } from "zod";
 import {
   actionEventSchema,
+  AGENT_CONSOLE_EVENT,
   AGENT_EVENTS,
   AGENT_NAMESPACE,
   agentAuthSchema,
+  consoleChunkSchema,
   heartbeatSchema,
   instanceUpdateSchema,
   logBatchSchema,
@@ -20,10 +23,13 @@ import {
 import { verifyAgentToken } from "@/server/auth/agent-token";
 import { config } from "@/server/config";
 import { applyActionEvent, applyInstanceUpdate, applyPowerReport } from "@/server/conductor/agent-reports";
+import { forwardConsoleChunk } from "@/server/console/console-chunks";
+import { consoleFollows } from "@/server/console/console-follows";
 import { imageRef, instanceSpec } from "@/server/conductor/specs";
 import { db } from "@/server/db";
 import { getLogger } from "@/server/logs/logger";
 import { storeLogRecords } from "@/server/logs/store";
+import { loadedHostStateCache } from "@/server/scheduler/host-state-cache";
 import { COMPUTE_BINARY, reportState } from "@/server/services/service-registry";
 import { rooms } from "./rooms";
 
@@ -73,11 +79,15 @@ async function register(host: string, p: RegisterPayload): Promise<RegisterAck> 
     memoryMb: p.node.memoryMb,
     localGb: p.node.localGb,
   };
+  const ratios = config.scheduler.initialAllocationRatios;
   await db.computeNode.upsert({
     where: { host },
-    create: { ...node, host, serviceId: service.id },
+    // Nova's initial_*_allocation_ratio: a new host starts with the configured ratios.
+    create: { ...node, host, serviceId: service.id, cpuAllocationRatio: ratios.cpu, ramAllocationRatio: ratios.ram, diskAllocationRatio: ratios.disk },
     update: { ...node, serviceId: service.id },
   });
+  // The scheduler's in-memory view of this host follows its registration.
+  await loadedHostStateCache()?.refreshHost(host);
   const instances = await db.instance.findMany({ where: { host, deletedAt: null } });
   const images = await db.image.findMany({ where: { id: { in: [...new Set(instances.map((i) => i.imageId))] } } });
   const imageById = new Map(images.map((i) => [i.id, i]));
@@ -119,9 +129,15 @@ export function attachAgentGateway(io: Server): void {
     log.info(`Agent for ${host} connected from ${socket.handshake.address}`);
     socket.on("disconnect", (reason) => log.info(`Agent for ${host} disconnected: ${reason}`));
 
-    on(socket, AGENT_EVENTS.register, registerSchema, register);
+    on(socket, AGENT_EVENTS.register, registerSchema, async (h, p) => {
+      const ack = await register(h, p);
+      // A restarted agent lost the console follows this controller holds: take them again.
+      consoleFollows()?.agentRegistered(h);
+      return ack;
+    });
     on(socket, AGENT_EVENTS.heartbeat, heartbeatSchema, async (h, beat) => {
       await reportState(COMPUTE_BINARY, h);
+      loadedHostStateCache()?.heartbeat(h);
       // running_vms is what the hypervisor lists, not what the database expects.
       if (beat.domains) await db.computeNode.updateMany({ where: { host: h }, data: { runningVms: beat.domains.length } });
       return { ok: true };
@@ -133,6 +149,10 @@ export function attachAgentGateway(io: Server): void {
     });
     on(socket, AGENT_EVENTS.powerReport, powerReportSchema, async (h, r) => {
       await applyPowerReport(h, r);
+      return { ok: true };
+    });
+    on(socket, AGENT_CONSOLE_EVENT, consoleChunkSchema, async (h, chunk) => {
+      await forwardConsoleChunk(h, chunk);
       return { ok: true };
     });
     on(socket, AGENT_EVENTS.logs, logBatchSchema, async (h, batch) => {

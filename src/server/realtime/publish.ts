@@ -1,5 +1,6 @@
 // Pushes durable changes to browsers. The database is the truth; these events only tell the
 // dashboards which cached rows to replace, so a lost event is healed by the resync on reconnect.
+import { UI_CONSOLE_EVENTS, type ConsoleChunkMessage } from "@/lib/agent-protocol";
 import { UI_EVENTS, UI_NAMESPACE, type InstanceView, type ServiceView } from "@/lib/instance-view";
 import { getIo } from "./io";
 import { rooms } from "./rooms";
@@ -22,4 +23,9 @@ export function publishService(view: ServiceView): void {
 
 export function publishActionChanged(uuid: string, requestId: string): void {
   ui()?.to(rooms.instance(uuid)).emit(UI_EVENTS.actionChanged, { uuid, requestId });
+}
+
+/** A console chunk, to the browsers watching that instance's console (and no one else). */
+export function publishConsoleChunk(chunk: ConsoleChunkMessage): void {
+  ui()?.to(rooms.console(chunk.uuid)).emit(UI_CONSOLE_EVENTS.chunk, chunk);
 }

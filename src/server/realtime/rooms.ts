@@ -6,4 +6,6 @@ export const rooms = {
   instance: (uuid: string) => `instance:${uuid}`,
   admin: "admin",
   host: (host: string) => `host:${host}`,
+  /** Browsers watching an instance's console log (joined through the instance room's check). */
+  console: (uuid: string) => `console:${uuid}`,
 } as const;

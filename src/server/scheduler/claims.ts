@@ -1,7 +1,9 @@
 // Atomic claims of vCPU/RAM/disk on a compute node. The usage counters move under a conditional
 // UPDATE that re-checks the limit in the same statement, so concurrent schedulers — in one
-// controller or in several sharing PostgreSQL — can never push a host past its allocation ratios.
+// controller or in several sharing PostgreSQL — can never push a host past its allocation ratios
+// (Placement's rule: used + requested ≤ (total − reserved) × ratio, and no more than the total at once).
 import { db } from "@/server/db";
+import { loadedHostStateCache } from "./host-state-cache";
 import type { ResourceRequest } from "./resources";
 
 export class ClaimRefused extends Error {
@@ -23,6 +25,7 @@ export async function claim(
              "memoryMbUsed" = "memoryMbUsed" + ${req.memoryMb},
              "localGbUsed" = "localGbUsed" + ${req.diskGb}
        WHERE "id" = ${node.nodeId}
+         AND ${req.vcpus} <= "vcpus" AND ${req.memoryMb} <= "memoryMb" AND ${req.diskGb} <= "localGb"
          AND "vcpusUsed" + ${req.vcpus} <= ("vcpus" - "reservedHostCpus") * "cpuAllocationRatio"
          AND "memoryMbUsed" + ${req.memoryMb} <= ("memoryMb" - "reservedHostMemoryMb") * "ramAllocationRatio"
          AND "localGbUsed" + ${req.diskGb} <= ("localGb" - "reservedHostDiskMb" / 1024.0) * "diskAllocationRatio"`;
@@ -33,8 +36,12 @@ export async function claim(
   });
 }
 
-/** Frees every allocation of a consumer (an instance uuid, or a migration's id). Idempotent. */
+/**
+ * Frees every allocation of a consumer (an instance uuid, or a migration's id). Idempotent. The
+ * scheduler's in-memory view gives the room back too.
+ */
 export async function release(consumerId: string): Promise<void> {
+  const nodeIds: number[] = [];
   await db.$transaction(async (tx) => {
     const allocations = await tx.allocation.findMany({ where: { consumerId } });
     for (const a of allocations) {
@@ -45,6 +52,8 @@ export async function release(consumerId: string): Promise<void> {
                "localGbUsed" = "localGbUsed" - ${a.diskGb}
          WHERE "id" = ${a.nodeId}`;
       await tx.allocation.delete({ where: { id: a.id } });
+      nodeIds.push(a.nodeId);
     }
   });
+  loadedHostStateCache()?.released(consumerId, nodeIds);
 }

@@ -42,3 +42,18 @@ export function free(h: HostCapacity): ResourceRequest {
   const l = limits(h);
   return { vcpus: l.vcpus - h.vcpusUsed, memoryMb: l.memoryMb - h.memoryMbUsed, diskGb: l.diskGb - h.localGbUsed };
 }
+
+/**
+ * How many more instances of this size fit on the host: the smallest of each resource's room
+ * (Placement's capacity, and an instance never larger than the host's total — max_unit).
+ */
+export function instancesThatFit(h: HostCapacity, req: ResourceRequest): number {
+  const l = limits(h);
+  const room = (used: number, limit: number, total: number, want: number) =>
+    want <= 0 ? Infinity : want > total ? 0 : Math.max(0, Math.floor((limit - used) / want + 1e-9));
+  return Math.min(
+    room(h.vcpusUsed, l.vcpus, h.vcpus, req.vcpus),
+    room(h.memoryMbUsed, l.memoryMb, h.memoryMb, req.memoryMb),
+    room(h.localGbUsed, l.diskGb, h.localGb, req.diskGb),
+  );
+}

@@ -74,6 +74,8 @@ describe("build_and_run_instance", () => {
     expect(Date.parse(last.launchedAt!)).toBeGreaterThan(0);
     expect(controller.rows.get(spec.uuid)).toMatchObject({ vmState: "active", taskState: null, powerState: 1 });
     expect(controller.eventsFor(spec.uuid)).toEqual([`${BUILD_EVENT}:start`, `${BUILD_EVENT}:finish:Success`]);
+    // The finished event carries the agent's step timings (bench:create reads them).
+    expect(controller.events.at(-1)!.details).toMatch(/^Build timings: no disks, define \d+ ms, start \d+ ms$/);
     expect(await hv.domainState(spec.uuid)).toMatchObject({ state: "running" });
 
     // Every line of the operation carries the request, user, project and instance.

@@ -43,4 +43,19 @@ describe("domain XML", () => {
     expect(chooseDomainType({ arch: "x86_64", domainTypes: ["lxc"] })).toBe("lxc");
     expect(() => chooseDomainType({ arch: "x86_64", domainTypes: [] })).toThrow(/no domain type/);
   });
+
+  it("uses TCG when libvirt offers kvm on a CPU without vmx/svm (a /dev/kvm that cannot run guests)", () => {
+    expect(chooseDomainType({ arch: "x86_64", domainTypes: ["qemu", "kvm"], hardwareVirt: false })).toBe("qemu");
+    expect(chooseDomainType({ arch: "x86_64", domainTypes: ["qemu", "kvm"], hardwareVirt: true })).toBe("kvm");
+  });
+
+  it("gives TCG guests a bounded translation cache and the qemu64 CPU; KVM guests neither", () => {
+    const spec = instanceSpec({ uuid: "0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b" });
+    const tcg = buildDomainXml(spec, { domainType: "qemu" });
+    expect(tcg).toContain("<tcg><tb-cache unit='MiB'>32</tb-cache></tcg>");
+    expect(tcg).toContain("<model fallback='allow'>qemu64</model>");
+    const kvm = buildDomainXml(spec, { domainType: "kvm" });
+    expect(kvm).not.toContain("<tcg>");
+    expect(kvm).not.toContain("<cpu");
+  });
 });

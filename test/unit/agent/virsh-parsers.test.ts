@@ -55,6 +55,12 @@ describe("virsh output parsers", () => {
   </guest>
 </capabilities>`;
     expect(parseCapabilities(caps)).toEqual({ arch: "x86_64", model: "EPYC-Rome", vendor: "AMD", domainTypes: ["qemu", "kvm"] });
+    // With the host CPU's features listed: whether it has hardware virtualisation.
+    const withFeatures = (names: string[]) =>
+      caps.replace("</cpu>", `${names.map((n) => `<feature name='${n}'/>`).join("")}</cpu>`);
+    expect(parseCapabilities(withFeatures(["hypervisor", "avx2"])).hardwareVirt).toBe(false);
+    expect(parseCapabilities(withFeatures(["svm", "avx2"])).hardwareVirt).toBe(true);
+    expect(parseCapabilities(withFeatures(["vmx"])).hardwareVirt).toBe(true);
   });
 
   it("refuses nodeinfo it cannot read instead of reporting zeros", () => {

@@ -9,7 +9,7 @@ import { baseFileName } from "../../../agent/imagecache/cache-paths";
 import { createHostStorage, type HostStorage } from "../../../agent/imagecache/host-storage";
 import { ImageChecksumMismatch, ImageUnacceptable } from "../../../agent/imagecache/image-cache";
 import { FlavorDiskSmallerThanImage } from "../../../agent/imagecache/instance-storage";
-import type { StorageProgress } from "../../../agent/storage";
+import type { DiskPreparation, StorageProgress } from "../../../agent/storage";
 import { FileImageSource, imageFrom, makeRaw, qemuImg, sha256, spec, tempDir } from "./helpers";
 
 let tmp: { dir: string; cleanup: () => void };
@@ -61,6 +61,21 @@ describe("image cache", () => {
     expect(progress.map((p) => p.step)).toContain("Downloading image cirros-test (100%)");
     expect(progress.some((p) => /^Downloading image cirros-test \(\d+%\)$/.test(p.step) && p.percent < 100)).toBe(true);
     expect(progress.some((p) => p.step === "Waiting for image cirros-test")).toBe(true);
+  });
+
+  it("reports a cache miss, then hits, with the time to the base and to the overlay", async () => {
+    const image = imageFrom(makeRaw(path.join(images, "tiny.raw"), "8M"), "raw");
+    const { storage } = hostStorage(new FileImageSource(new Map()).add(image));
+    const reports: DiskPreparation[] = [];
+    const first = spec();
+    await storage.prepareInstanceDisks(null, first, image.ref, undefined, (p) => reports.push(p));
+    await storage.prepareInstanceDisks(null, spec(), image.ref, undefined, (p) => reports.push(p));
+    // The overlay exists already (a hard reboot re-preparing the disks): no overlay time.
+    await storage.prepareInstanceDisks(null, first, image.ref, undefined, (p) => reports.push(p));
+    expect(reports.map((r) => r.cache)).toEqual(["miss", "hit", "hit"]);
+    expect(reports[0]!.overlayMs).toBeGreaterThan(0);
+    expect(reports[2]!.overlayMs).toBe(0);
+    for (const r of reports) expect(r.imageMs).toBeGreaterThanOrEqual(0);
   });
 
   it("rejects a download whose sha256 does not match and leaves nothing in _base", async () => {

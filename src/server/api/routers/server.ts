@@ -12,6 +12,7 @@ import { scheduleAndBuildInstances } from "@/server/conductor/build";
 import { terminateInstance } from "@/server/conductor/delete";
 import { publishInstanceView, saveInstance } from "@/server/conductor/instance-state";
 import { castToCompute, type ComputeAction } from "@/server/conductor/lifecycle";
+import { consoleLogInput, readConsoleLog } from "@/server/console/console-log";
 import { imageRef } from "@/server/conductor/specs";
 import { db, type Instance, type Prisma } from "@/server/db";
 import { listActions, recordActionFinish, recordActionStart } from "@/server/instances/action-log";
@@ -19,6 +20,8 @@ import { loadInstanceView, toInstanceViews } from "@/server/instances/instance-v
 import { getLogger } from "@/server/logs/logger";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 import { findVisibleFlavor, findVisibleImage } from "./catalog";
+import { isAvailabilityZone } from "./aggregate";
+import { findVisibleServerGroup } from "./server-group";
 
 const idInput = z.object({ id: z.string().uuid("Instance ids are UUIDs") });
 
@@ -27,6 +30,10 @@ const createInput = z.object({
   flavorId: z.string().min(1).max(255),
   imageId: z.string().min(1).max(255),
   count: z.number().int().min(1, "Count must be at least 1").max(100, "Count must be at most 100").default(1),
+  /** Nova's availability_zone: only hosts of this zone are considered. */
+  availabilityZone: z.string().trim().min(1).max(255).optional(),
+  /** Nova's scheduler hint `group`: the instances join this server group and follow its policy. */
+  serverGroupId: z.string().uuid("Server group ids are UUIDs").optional(),
 });
 
 const rebootInput = idInput.extend({ type: z.enum(REBOOT_TYPES).default("SOFT") });
@@ -167,6 +174,13 @@ export const serverRouter = createTRPCRouter({
     if (flavor.memoryMb < image.minRamMb) {
       throw new TRPCError({ code: "BAD_REQUEST", message: "Flavor's memory is too small for requested image." });
     }
+    if (input.availabilityZone && !(await isAvailabilityZone(input.availabilityZone))) {
+      throw new TRPCError({ code: "BAD_REQUEST", message: "The requested availability zone is not available" });
+    }
+    const group = input.serverGroupId ? await findVisibleServerGroup(input.serverGroupId, identity.project.id, ctx.isAdmin) : null;
+    if (input.serverGroupId && !group) {
+      throw new TRPCError({ code: "NOT_FOUND", message: `Server group ${input.serverGroupId} could not be found.` });
+    }
     // Nova's multi_instance_display_name_template: "%(name)s-%(count)d" when more than one.
     const names = Array.from({ length: input.count }, (_, i) => (input.count > 1 ? `${input.name}-${i + 1}` : input.name));
     const now = new Date();
@@ -189,6 +203,8 @@ export const serverRouter = createTRPCRouter({
             taskStartedAt: now,
             powerState: 0,
             step: "Waiting for the scheduler",
+            availabilityZone: input.availabilityZone ?? null,
+            serverGroupId: group?.id ?? null,
           },
         }),
       ),
@@ -341,4 +357,13 @@ export const serverRouter = createTRPCRouter({
       })),
     }));
   }),
+
+  /**
+   * Nova's os-getConsoleOutput: the last `tailLines` lines of the instance's serial console log,
+   * read on its host; `available` false with a `reason` when there is none. Live lines follow as
+   * `console:chunk` events on the /ui socket for browsers that watch the console.
+   */
+  consoleLog: protectedProcedure
+    .input(consoleLogInput)
+    .query(async ({ ctx, input }) => readConsoleLog(await visibleInstance(ctx, input.id), ctx.rpcContext, input.tailLines, ctx.isAdmin)),
 });

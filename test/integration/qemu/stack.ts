@@ -1,0 +1,161 @@
+// A whole Stratus cloud on real QEMU: a private libvirt host (scripts/qemu/libvirtd.sh), a real
+// controller on SQLite and one real compute agent whose STRATUS_LIBVIRT_URI is that host, with
+// the tiny guest images uploaded through the HTTP image API. Used by the real-QEMU suite and by
+// `npm run bench:create -- --qemu`.
+//
+//   const stack = await startQemuStack({ agentEnv: { STRATUS_WAIT_SOFT_REBOOT_SECONDS: "10" } });
+//   const tiny = await stack.uploadImage("tiny", stack.images.tiny);
+//   const { instances } = await stack.admin.server.create.mutate({ name: "vm", flavorId: "1", imageId: tiny.id });
+//   ...
+//   await stack.stop();
+import { createHash } from "node:crypto";
+import { createReadStream, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { baseFileName } from "../../../agent/imagecache/cache-paths";
+import { domainName } from "../../../agent/driver/domain-xml";
+import type { ImageView } from "@/server/images/image-view";
+import { login, type ApiClient } from "../api-client";
+import { startAgent, startController, waitForHypervisors, type Agent, type Controller } from "../harness";
+import { ConsoleLog, ensureGuestImages, run, startLibvirtHost, type GuestImages, type LibvirtHost } from "./harness";
+
+export const COMPUTE_HOST = "compute-qemu";
+
+export interface QemuStackOptions {
+  /** Extra agent environment (timeouts, cache pass settings). */
+  agentEnv?: Record<string, string>;
+  controllerEnv?: Record<string, string>;
+  /** Name of the libvirt host's state dir (default "qemu-compute"). */
+  hostName?: string;
+}
+
+export interface QemuStack {
+  images: GuestImages;
+  host: LibvirtHost;
+  controller: Controller;
+  agent: Agent;
+  admin: ApiClient;
+  adminCookie: string;
+  /** How long each part of the start took, in ms (for the suite's timing report). */
+  startup: Array<[string, number]>;
+  /** The agent's instances path (Nova's instances_path): `<uuid>/disk`, `_base/<sha1>`. */
+  instancesDir: string;
+  /** Creates an image record and uploads the file over `PUT /api/images/<id>/file`, with its sha256. */
+  uploadImage(name: string, file: string): Promise<ImageView>;
+  /** `<instances>/_base/<sha1(image id)>`. */
+  basePath(imageId: string): string;
+  instanceDir(uuid: string): string;
+  console(uuid: string): ConsoleLog;
+  /** The libvirt domain name the agent gives the instance. */
+  domain(uuid: string): string;
+  stop(): Promise<void>;
+}
+
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+export async function startQemuStack(options: QemuStackOptions = {}): Promise<QemuStack> {
+  const startup: Array<[string, number]> = [];
+  let mark = Date.now();
+  const lap = (label: string): void => {
+    startup.push([label, Date.now() - mark]);
+    mark = Date.now();
+  };
+  const images = await ensureGuestImages();
+  lap("guest images (packages, build or cache)");
+  const host = await startLibvirtHost(options.hostName ?? "qemu-compute", { tcpPort: false });
+  lap("private libvirtd + virtlogd");
+  let controller: Controller | undefined;
+  let agent: Agent | undefined;
+  const uploaded: string[] = [];
+  try {
+    controller = await startController({ agentHosts: [COMPUTE_HOST], ...(options.controllerEnv ? { env: options.controllerEnv } : {}) });
+    lap("controller (database, migrate, seed, start)");
+    agent = startAgent({
+      host: COMPUTE_HOST,
+      controllerUrl: controller.url,
+      tokenFile: controller.tokenFile(COMPUTE_HOST),
+      env: {
+        STRATUS_LIBVIRT_URI: host.uri,
+        STRATUS_INSTANCES_PATH: host.instancesDir,
+        STRATUS_DISK_GB: "100",
+        ...options.agentEnv,
+      },
+    });
+    await waitForHypervisors(controller.databaseUrl, [COMPUTE_HOST], 120_000, [agent]);
+    lap("agent registered");
+    const { api: admin, cookie: adminCookie } = await login(controller.url, controller.credentials.admin.username, controller.credentials.admin.password);
+    const ctl = controller;
+    const agt = agent;
+    return {
+      images,
+      startup,
+      host,
+      controller: ctl,
+      agent: agt,
+      admin,
+      adminCookie,
+      instancesDir: host.instancesDir,
+      async uploadImage(name, file) {
+        const image = await admin.image.create.mutate({ name, diskFormat: "raw", visibility: "public" });
+        uploaded.push(image.id);
+        const res = await fetch(`${ctl.url}/api/images/${image.id}/file`, {
+          method: "PUT",
+          headers: {
+            cookie: adminCookie,
+            "content-type": "application/octet-stream",
+            "x-image-sha256": await sha256File(file),
+            "x-image-size": String(statSync(file).size),
+          },
+          body: new Blob([new Uint8Array(await readFile(file))]),
+        });
+        const body = (await res.json()) as ImageView & { error?: string };
+        if (res.status !== 200) throw new Error(`upload of ${file} failed: HTTP ${res.status}: ${body.error ?? JSON.stringify(body)}`);
+        return body;
+      },
+      basePath: (imageId) => path.join(host.instancesDir, "_base", baseFileName(imageId)),
+      instanceDir: (uuid) => path.join(host.instancesDir, uuid),
+      console: (uuid) => new ConsoleLog(path.join(host.instancesDir, uuid, "console.log")),
+      domain: (uuid) => domainName(uuid),
+      async stop() {
+        // Uploaded files live in the controller's shared image store (var/images).
+        for (const id of uploaded) await admin.image.delete.mutate({ id }).catch(() => undefined);
+        await agt.stop();
+        await ctl.stop();
+        await host.stop();
+      },
+    };
+  } catch (error) {
+    await agent?.stop().catch(() => undefined);
+    await controller?.stop().catch(() => undefined);
+    await host.stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** `qemu-img info --backing-chain --output=json -U`: one entry per image of the chain, top first. */
+export async function backingChain(disk: string): Promise<Array<Record<string, unknown>>> {
+  return JSON.parse(await run("qemu-img", ["info", "--backing-chain", "--output=json", "-U", disk])) as Array<Record<string, unknown>>;
+}
+
+/** Waits until no task runs on the instance and `done` holds; fails at once on an unexpected ERROR. */
+export async function settled<T extends { status: string; taskState: string | null; fault: { message: string } | null }>(
+  get: () => Promise<T>,
+  done: (v: T) => boolean,
+  timeoutMs = 120_000,
+  what = "the instance to settle",
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await get();
+    if (last.taskState === null && done(last)) return last;
+    if (last.status === "ERROR" && last.taskState === null) throw new Error(`waiting for ${what}: the instance went to ERROR: ${last.fault?.message ?? "no fault"}`);
+    if (Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify({ status: last?.status, taskState: last?.taskState })}`);
+}
