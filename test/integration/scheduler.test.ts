@@ -172,7 +172,11 @@ describe("rescheduling", () => {
     expect(moved).toMatchObject({ status: "ACTIVE" });
     expect(moved!.host).not.toBe("compute-3");
 
-    const events = (await admin.server.actions.query({ id: moved!.uuid }))[0]!.events;
+    // The agent's "finish" of the successful build may land just after the instance went ACTIVE.
+    const events = await eventually(async () => {
+      const list = (await admin.server.actions.query({ id: moved!.uuid }))[0]!.events;
+      return list.filter((e) => e.event === "compute__do_build_and_run_instance").every((e) => e.result) ? list : undefined;
+    }, 15_000, "the build events to finish");
     expect(events.find((e) => e.event === "schedule_instances")!.details).toMatch(/^Selected host compute-3; alternates: compute-\d, compute-\d$/);
     const builds = events.filter((e) => e.event === "compute__do_build_and_run_instance");
     expect(builds.map((e) => [e.host, e.result])).toEqual([

@@ -232,6 +232,7 @@ async function claimFirst(
       await cache.refreshHost(host);
     }
   }
+  cache.abandon(instance.uuid); // a pick never claimed gives its room back
   return null;
 }
 
