@@ -30,7 +30,14 @@ export function instanceRow(page: Page, name: string): Locator {
   return page.getByTestId(`instance-row-${name}`);
 }
 
-export async function launchInstance(page: Page, name: string, count = 1): Promise<void> {
+export interface LaunchOptions {
+  /** The availability zone to pick, by name. */
+  zone?: string;
+  /** The server group to pick, by name. */
+  group?: string;
+}
+
+export async function launchInstance(page: Page, name: string, count = 1, options: LaunchOptions = {}): Promise<void> {
   await page.getByRole("button", { name: "Launch Instance" }).click();
   const dialog = page.getByRole("dialog", { name: "Launch Instance" });
   await expect(dialog).toBeVisible();
@@ -44,8 +51,25 @@ export async function launchInstance(page: Page, name: string, count = 1): Promi
   await expect(image).toBeEnabled();
   await image.selectOption({ index: 1 });
   await dialog.getByLabel("Count").fill(String(count));
+  if (options.zone) {
+    const zone = dialog.getByLabel("Availability Zone");
+    await expect(zone).toBeEnabled();
+    await zone.selectOption({ label: await optionLabel(zone, options.zone) });
+  }
+  if (options.group) {
+    const group = dialog.getByLabel("Server Group");
+    await expect(group).toBeEnabled();
+    await group.selectOption({ label: await optionLabel(group, options.group) });
+  }
   await dialog.getByRole("button", { name: "Launch", exact: true }).click();
   await expect(dialog).toBeHidden();
+}
+
+/** The full label of the option whose label starts with `name ` ("az-1 (1 host)"). */
+async function optionLabel(select: Locator, name: string): Promise<string> {
+  const option = select.locator("option").filter({ hasText: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} \\(`) });
+  await expect(option).toHaveCount(1);
+  return (await option.textContent()) ?? name;
 }
 
 /** No serious or critical WCAG 2.1 A/AA violations on what the page shows now. */

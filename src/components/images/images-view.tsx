@@ -7,7 +7,7 @@ import { useState } from "react";
 import { useSession } from "@/components/layout/auth-gate";
 import { ErrorAlert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
+import { ConfirmDeleteDialog } from "@/components/ui/confirm-delete-dialog";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
@@ -43,52 +43,19 @@ function DeleteImageDialog({ image, onClose }: { image: ImageListItem | null; on
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const toast = useToast();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  function close() {
-    setError(null);
-    onClose();
-  }
-
-  async function confirm() {
-    if (!image) return;
-    setBusy(true);
-    try {
-      await client.image.delete.mutate({ id: image.id });
-      toast(`Deleted Image: "${image.name}"`);
-      void queryClient.invalidateQueries(trpc.image.list.queryFilter());
-      close();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  }
-
   return (
-    <Dialog open={image !== null} onClose={close} busy={busy} size="sm" title="Confirm Delete Image">
-      {image && (
-        <div className="space-y-4">
-          {error && <ErrorAlert>{error}</ErrorAlert>}
-          <div className="space-y-2 text-sm text-zinc-700 dark:text-zinc-300">
-            <p>
-              You have selected: <span className="font-medium text-zinc-900 dark:text-zinc-100">&quot;{image.name}&quot;</span>. Please confirm your
-              selection.
-            </p>
-            <p>Deleted images are not recoverable. Instances already booted from it keep running.</p>
-          </div>
-          <div className="flex justify-end gap-2">
-            <Button onClick={close} disabled={busy} autoFocus>
-              Cancel
-            </Button>
-            <Button variant="danger" onClick={() => void confirm()} disabled={busy}>
-              {busy ? "Deleting…" : "Delete Image"}
-            </Button>
-          </div>
-        </div>
-      )}
-    </Dialog>
+    <ConfirmDeleteDialog
+      noun="Image"
+      name={image?.name ?? null}
+      consequence="Deleted images are not recoverable. Instances already booted from it keep running."
+      onClose={onClose}
+      onConfirm={async () => {
+        if (!image) return;
+        await client.image.delete.mutate({ id: image.id });
+        toast(`Deleted Image: "${image.name}"`);
+        void queryClient.invalidateQueries(trpc.image.list.queryFilter());
+      }}
+    />
   );
 }
 

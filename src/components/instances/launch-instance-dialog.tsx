@@ -1,6 +1,7 @@
 "use client";
-// "Launch Instance": name, flavor, image and count, submitted to server.create. The call returns at
-// once; the new rows then follow their build live in the table.
+// "Launch Instance": name, flavor, image, count and, optionally, an availability zone and a server
+// group, submitted to server.create. The call returns at once; the new rows then follow their build
+// live in the table (or fail with the scheduler's explanation of why no host fits).
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
 import { ErrorAlert } from "@/components/ui/alert";
@@ -10,6 +11,7 @@ import { FormField, INPUT_CLASS } from "@/components/ui/form-field";
 import { useToast } from "@/components/ui/toaster";
 import { errorMessage, useTRPC } from "@/lib/trpc/client";
 import type { ImageListItem } from "@/lib/trpc/types";
+import { groupSummary, policyLabel } from "@/components/server-groups/policy";
 import { flavorSummary, formatBytes } from "./format";
 
 const MAX_NAME = 255;
@@ -45,11 +47,15 @@ function LaunchInstanceForm({ onDone }: { onDone: () => void }) {
   const id = useId();
   const flavors = useQuery(trpc.flavor.list.queryOptions());
   const images = useQuery(trpc.image.list.queryOptions());
+  const zones = useQuery(trpc.aggregate.zones.queryOptions());
+  const groups = useQuery(trpc.serverGroup.list.queryOptions());
 
   const [name, setName] = useState("");
   const [flavorId, setFlavorId] = useState("");
   const [imageId, setImageId] = useState("");
   const [count, setCount] = useState("1");
+  const [zone, setZone] = useState("");
+  const [groupId, setGroupId] = useState("");
   const [errors, setErrors] = useState<FormErrors>({});
 
   const create = useMutation(
@@ -68,7 +74,14 @@ function LaunchInstanceForm({ onDone }: { onDone: () => void }) {
     const found = validate(name, flavorId, imageId, count);
     setErrors(found);
     if (Object.keys(found).length) return;
-    create.mutate({ name: name.trim(), flavorId, imageId, count: Number(count) });
+    create.mutate({
+      name: name.trim(),
+      flavorId,
+      imageId,
+      count: Number(count),
+      ...(zone ? { availabilityZone: zone } : {}),
+      ...(groupId ? { serverGroupId: groupId } : {}),
+    });
   }
 
   const field = (key: keyof FormErrors) => ({
@@ -78,6 +91,7 @@ function LaunchInstanceForm({ onDone }: { onDone: () => void }) {
   });
 
   const selectedFlavor = flavors.data?.find((f) => f.id === flavorId);
+  const selectedGroup = groups.data?.find((g) => g.id === groupId);
 
   return (
     <form onSubmit={submit} noValidate className="space-y-4">
@@ -131,6 +145,34 @@ function LaunchInstanceForm({ onDone }: { onDone: () => void }) {
           className={`${INPUT_CLASS} max-w-32`}
         />
       </FormField>
+
+      <div className="grid gap-4 sm:grid-cols-2">
+        <FormField id={`${id}-zone`} label="Availability Zone" help="Any zone, unless you pick one.">
+          <select id={`${id}-zone`} aria-describedby={`${id}-zone-help`} value={zone} onChange={(e) => setZone(e.target.value)} className={INPUT_CLASS} disabled={!zones.data}>
+            <option value="">{zones.isPending ? "Loading zones…" : "Any Availability Zone"}</option>
+            {zones.data?.map((z) => (
+              <option key={z.name} value={z.name} disabled={!z.available}>
+                {z.name} ({z.hostCount} {z.hostCount === 1 ? "host" : "hosts"})
+              </option>
+            ))}
+          </select>
+        </FormField>
+
+        <FormField
+          id={`${id}-group`}
+          label="Server Group"
+          help={selectedGroup ? groupSummary(selectedGroup) : "Place the instances by a group's policy."}
+        >
+          <select id={`${id}-group`} aria-describedby={`${id}-group-help`} value={groupId} onChange={(e) => setGroupId(e.target.value)} className={INPUT_CLASS} disabled={!groups.data}>
+            <option value="">{groups.isPending ? "Loading server groups…" : "No server group"}</option>
+            {groups.data?.map((g) => (
+              <option key={g.id} value={g.id}>
+                {g.name} ({policyLabel(g.policy)})
+              </option>
+            ))}
+          </select>
+        </FormField>
+      </div>
 
       <div className="flex justify-end gap-2 pt-2">
         <Button onClick={onDone} disabled={create.isPending}>

@@ -12,12 +12,15 @@ interface NavItem {
 const PROJECT_NAV: NavItem[] = [
   { href: "/instances", label: "Instances" },
   { href: "/images", label: "Images" },
+  { href: "/server-groups", label: "Server Groups" },
 ];
 // More admin panels (Flavors, ...) join this list as they are built.
 const ADMIN_NAV: NavItem[] = [
   { href: "/admin/hypervisors", label: "Hypervisors" },
   { href: "/admin/images", label: "Images" },
   { href: "/admin/services", label: "Compute Services" },
+  { href: "/admin/aggregates", label: "Host Aggregates" },
+  { href: "/admin/zones", label: "Availability Zones" },
 ];
 
 function NavSection({ title, items }: { title: string; items: NavItem[] }) {
