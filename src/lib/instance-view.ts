@@ -46,6 +46,11 @@ export const UI_EVENTS = {
   instanceRemoved: "instance:removed",
   serviceChanged: "service:changed",
   actionChanged: "action:changed",
+  /** New lines are in the log store: a following Log Viewer reads what came after its last line. */
+  logsWritten: "logs:written",
+  /** Browser → server: start or stop following the log store (admins only). */
+  logsFollow: "logs:follow",
+  logsUnfollow: "logs:unfollow",
 } as const;
 
 export interface InstanceRemovedEvent {

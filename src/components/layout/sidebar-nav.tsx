@@ -21,6 +21,7 @@ const ADMIN_NAV: NavItem[] = [
   { href: "/admin/services", label: "Compute Services" },
   { href: "/admin/aggregates", label: "Host Aggregates" },
   { href: "/admin/zones", label: "Availability Zones" },
+  { href: "/admin/logs", label: "Log Viewer" },
 ];
 
 function NavSection({ title, items }: { title: string; items: NavItem[] }) {

@@ -4,6 +4,7 @@
 import { config } from "@/server/config";
 import { db } from "@/server/db";
 import type { LogRecordWire } from "@/lib/agent-protocol";
+import { publishLogsWritten } from "@/server/realtime/publish";
 import { addLogSink, type LogRecord } from "./logger";
 
 const FLUSH_MS = 500;
@@ -32,6 +33,7 @@ async function flush(): Promise<void> {
     await db.logRecord.createMany({
       data: batch.map((r) => ({ ...r, time: new Date(r.time) })),
     });
+    publishLogsWritten();
     writesSincePrune += batch.length;
     if (writesSincePrune > 5_000) {
       writesSincePrune = 0;

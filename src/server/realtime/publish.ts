@@ -29,3 +29,8 @@ export function publishActionChanged(uuid: string, requestId: string): void {
 export function publishConsoleChunk(chunk: ConsoleChunkMessage): void {
   ui()?.to(rooms.console(chunk.uuid)).emit(UI_CONSOLE_EVENTS.chunk, chunk);
 }
+
+/** The log store wrote a batch: following Log Viewers fetch the lines after their last one. */
+export function publishLogsWritten(): void {
+  ui()?.to(rooms.logs).emit(UI_EVENTS.logsWritten);
+}

@@ -8,4 +8,6 @@ export const rooms = {
   host: (host: string) => `host:${host}`,
   /** Browsers watching an instance's console log (joined through the instance room's check). */
   console: (uuid: string) => `console:${uuid}`,
+  /** Admins whose Log Viewer follows the log store. */
+  logs: "logs",
 } as const;

@@ -5,7 +5,7 @@
 import type { Server } from "socket.io";
 import { z } from "zod";
 import { UI_CONSOLE_EVENTS } from "@/lib/agent-protocol";
-import { UI_NAMESPACE } from "@/lib/instance-view";
+import { UI_EVENTS, UI_NAMESPACE } from "@/lib/instance-view";
 import { readCookie, resolveSession, SESSION_COOKIE, type SessionIdentity } from "@/server/auth/session";
 import { startConsoleFollows } from "@/server/console/console-follows";
 import { db } from "@/server/db";
@@ -77,6 +77,15 @@ export function attachUiGateway(io: Server): void {
       }
       reply(allowed);
     });
+    // The Log Viewer's live tail: a nudge per stored batch; the lines come through log.search,
+    // with its filters and its admin check.
+    socket.on(UI_EVENTS.logsFollow, (_payload: unknown, ack?: (ok: boolean) => void) => {
+      const allowed = identity.role === "admin";
+      if (allowed) void socket.join(rooms.logs);
+      if (typeof ack === "function") ack(allowed);
+    });
+    socket.on(UI_EVENTS.logsUnfollow, () => void socket.leave(rooms.logs));
+
     socket.on(UI_CONSOLE_EVENTS.unwatch, (payload: unknown) => {
       const parsed = subscribeSchema.safeParse(payload);
       if (parsed.success) void socket.leave(rooms.console(parsed.data.uuid));
