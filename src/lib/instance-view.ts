@@ -26,7 +26,10 @@ export interface InstanceView {
   taskState: string | null;
   powerState: number;
   status: ApiStatus;
+  /** The compute host: for admins only (Nova's OS-EXT-SRV-ATTR:host); null for members. */
   host: string | null;
+  /** Nova's hostId: an opaque per-project hash of the host, so anyone can tell hosts apart. */
+  hostId: string | null;
   availabilityZone: string | null;
   progress: number;
   /** The current step of the running operation, as last reported ("Defining domain"). */

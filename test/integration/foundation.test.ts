@@ -288,4 +288,46 @@ describe("agent failure", () => {
       return s?.state === "up" ? s : undefined;
     }, 30_000, "compute-2 to be up again");
   });
+
+  it("tells a member of its own instance neither the host nor an internal error's details, over tRPC or Socket.IO", async () => {
+    const demoSocket = await uiSocket(demoCookie);
+    const adminSocket = await uiSocket(adminCookie);
+    const pushed: InstanceView[] = [];
+    const pushedToAdmin: InstanceView[] = [];
+    demoSocket.on(UI_EVENTS.instanceChanged, (v: InstanceView) => pushed.push(v));
+    adminSocket.on(UI_EVENTS.instanceChanged, (v: InstanceView) => pushedToAdmin.push(v));
+    try {
+      // Fits nowhere (m1.xlarge × 4): a NoValidHost whose details name hosts.
+      const { instances } = await demo.server.create.mutate({ name: "mine", flavorId: "5", imageId, count: 4 });
+      const uuid = instances[0]!.uuid;
+      const seen = await eventually(async () => {
+        const v = await demo.server.get.query({ id: uuid });
+        return v.status === "ERROR" ? v : undefined;
+      });
+      expect(seen.host).toBeNull();
+      expect(seen.fault).toMatchObject({ code: 500, details: null, message: expect.stringContaining("No valid host was found") });
+      const full = await admin.server.get.query({ id: uuid });
+      expect(full.fault?.details).toMatch(/compute-1/);
+
+      const listed = (await demo.server.list.query({})).items.find((i) => i.uuid === uuid)!;
+      expect(listed).toMatchObject({ host: null, fault: { details: null } });
+      const [create] = await demo.server.actions.query({ id: uuid });
+      const schedule = create!.events.find((e) => e.event === "schedule_instances")!;
+      expect(schedule).toMatchObject({ host: null, traceback: null, result: "Error", details: full.fault!.message });
+
+      // The same over the live channel; the admin's own push keeps the details.
+      await eventually(async () => (pushed.some((v) => v.uuid === uuid && v.status === "ERROR") ? true : undefined));
+      for (const v of pushed) {
+        expect(v.host).toBeNull();
+        expect(v.fault?.details ?? null).toBeNull();
+      }
+      await eventually(async () => (pushedToAdmin.some((v) => v.uuid === uuid && v.fault?.details) ? true : undefined));
+
+      for (const i of instances) await demo.server.delete.mutate({ id: i.uuid });
+      await eventually(async () => ((await admin.server.list.query({ allProjects: true })).total === 0 ? true : undefined), 30_000, "deleted");
+    } finally {
+      demoSocket.close();
+      adminSocket.close();
+    }
+  });
 });

@@ -125,7 +125,8 @@ export function useConsoleStream({ uuid, tailLines, follow, maxLines }: ConsoleS
   }, [socket, uuid, follow, maxLines, commit, resync, watch]);
 
   // The instance got a host, started, rebooted...: a console that was missing may be there now.
-  const host = instance.data?.host ?? null;
+  // hostId, not host: members are not told host names, but can tell that the host changed.
+  const host = instance.data?.hostId ?? null;
   const status = instance.data?.status ?? null;
   const seenState = useRef<{ host: string | null; status: string | null } | null>(null);
   useEffect(() => {

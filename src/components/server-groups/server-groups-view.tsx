@@ -27,7 +27,7 @@ function Members({ group }: { group: ServerGroupItem }) {
           <Link href={`/instances/${m.uuid}`} className="font-medium text-indigo-700 underline underline-offset-2 dark:text-indigo-300">
             {m.name}
           </Link>
-          <span className="text-zinc-600 dark:text-zinc-400"> on {m.host ?? "no host yet"}</span>
+          {m.host ? <span className="text-zinc-600 dark:text-zinc-400"> on {m.host}</span> : !m.hostId && <span className="text-zinc-600 dark:text-zinc-400"> (no host yet)</span>}
         </li>
       ))}
     </ul>

@@ -4,6 +4,7 @@ import type { Instance } from "@/server/db";
 import type { InstanceFaultView, InstanceView } from "@/lib/instance-view";
 import { statusFromState } from "@/lib/states";
 import { db } from "@/server/db";
+import { hostId } from "./host-id";
 
 export async function toInstanceViews(rows: Instance[]): Promise<InstanceView[]> {
   if (rows.length === 0) return [];
@@ -47,6 +48,7 @@ export async function toInstanceViews(rows: Instance[]): Promise<InstanceView[]>
     powerState: r.powerState,
     status: statusFromState(r.vmState, r.taskState),
     host: r.host,
+    hostId: hostId(r.projectId, r.host),
     availabilityZone: r.availabilityZone,
     progress: r.progress,
     step: r.step,

@@ -2,6 +2,7 @@
 // dashboards which cached rows to replace, so a lost event is healed by the resync on reconnect.
 import { UI_CONSOLE_EVENTS, type ConsoleChunkMessage } from "@/lib/agent-protocol";
 import { UI_EVENTS, UI_NAMESPACE, type InstanceView, type ServiceView } from "@/lib/instance-view";
+import { instanceViewFor } from "@/server/instances/member-view";
 import { getIo } from "./io";
 import { rooms } from "./rooms";
 
@@ -10,7 +11,12 @@ function ui() {
 }
 
 export function publishInstance(view: InstanceView): void {
-  ui()?.to([rooms.project(view.projectId), rooms.admin]).emit(UI_EVENTS.instanceChanged, view);
+  const nsp = ui();
+  if (!nsp) return;
+  // Admins get the whole view; the project's members what a member may see. An admin is in its
+  // own project's room too, so that room's emit leaves the admins out.
+  nsp.to(rooms.admin).emit(UI_EVENTS.instanceChanged, view);
+  nsp.to(rooms.project(view.projectId)).except(rooms.admin).emit(UI_EVENTS.instanceChanged, instanceViewFor(view, false));
 }
 
 export function publishInstanceRemoved(uuid: string, projectId: string): void {

@@ -22,6 +22,7 @@ function view(uuid: string, patch: Partial<InstanceView> = {}): InstanceView {
     powerState: 0,
     status: "BUILD",
     host: "compute-1",
+    hostId: "3f1c",
     availabilityZone: "nova",
     progress: 10,
     step: "Defining domain",

@@ -5,6 +5,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { db, type Prisma } from "@/server/db";
+import { hostId } from "@/server/instances/host-id";
 import { getLogger } from "@/server/logs/logger";
 import { SERVER_GROUP_POLICIES } from "@/server/scheduler/request";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
@@ -41,7 +42,8 @@ function parseRules(text: string): { max_server_per_host?: number } {
   }
 }
 
-function view(g: GroupRow) {
+/** Members see which instances are in the group, not which hosts they run on (Nova hides hosts). */
+function view(g: GroupRow, isAdmin: boolean) {
   return {
     id: g.id,
     name: g.name,
@@ -52,7 +54,7 @@ function view(g: GroupRow) {
     createdAt: g.createdAt,
     members: g.members
       .filter((m) => !m.deletedAt)
-      .map((m) => ({ uuid: m.uuid, name: m.displayName, host: m.host, vmState: m.vmState })),
+      .map((m) => ({ uuid: m.uuid, name: m.displayName, host: isAdmin ? m.host : null, hostId: hostId(m.projectId, m.host), vmState: m.vmState })),
   };
 }
 
@@ -71,13 +73,13 @@ export const serverGroupRouter = createTRPCRouter({
   list: protectedProcedure.input(listInput).query(async ({ ctx, input }) => {
     const where = ctx.isAdmin && input.allProjects ? {} : { projectId: ctx.identity.project.id };
     const groups = await db.serverGroup.findMany({ where, include: { members: true }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
-    return groups.map(view);
+    return groups.map((g) => view(g, ctx.isAdmin));
   }),
 
   get: protectedProcedure.input(idInput).query(async ({ ctx, input }) => {
     const g = await findVisibleServerGroup(input.id, ctx.identity.project.id, ctx.isAdmin);
     if (!g) throw notFound(input.id);
-    return view(await db.serverGroup.findUniqueOrThrow({ where: { id: g.id }, include: { members: true } }));
+    return view(await db.serverGroup.findUniqueOrThrow({ where: { id: g.id }, include: { members: true } }), ctx.isAdmin);
   }),
 
   create: protectedProcedure.input(createInput).mutation(async ({ ctx, input }) => {
@@ -96,7 +98,7 @@ export const serverGroupRouter = createTRPCRouter({
       include: { members: true },
     });
     getLogger("stratus.api.server_groups", ctx.rpcContext).info(`Server group ${g.name} (${g.id}) created with policy ${g.policy}`);
-    return view(g);
+    return view(g, ctx.isAdmin);
   }),
 
   delete: protectedProcedure.input(idInput).mutation(async ({ ctx, input }) => {

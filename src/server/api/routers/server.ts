@@ -17,6 +17,7 @@ import { imageRef } from "@/server/conductor/specs";
 import { db, type Instance, type Prisma } from "@/server/db";
 import { listActions, recordActionFinish, recordActionStart } from "@/server/instances/action-log";
 import { loadInstanceView, toInstanceViews } from "@/server/instances/instance-view";
+import { actionEventFor, instanceViewFor } from "@/server/instances/member-view";
 import { getLogger } from "@/server/logs/logger";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 import { findVisibleFlavor, findVisibleImage } from "./catalog";
@@ -148,14 +149,15 @@ export const serverRouter = createTRPCRouter({
       }),
       db.instance.count({ where }),
     ]);
-    return { items: await toInstanceViews(rows), total, page: input.page, pageSize: input.pageSize };
+    const items = (await toInstanceViews(rows)).map((v) => instanceViewFor(v, ctx.isAdmin));
+    return { items, total, page: input.page, pageSize: input.pageSize };
   }),
 
   get: protectedProcedure.input(idInput).query(async ({ ctx, input }) => {
     await visibleInstance(ctx, input.id);
     const view = await loadInstanceView(input.id);
     if (!view) throw notFound(input.id);
-    return view;
+    return instanceViewFor(view, ctx.isAdmin);
   }),
 
   create: protectedProcedure.input(createInput).mutation(async ({ ctx, input }) => {
@@ -345,16 +347,13 @@ export const serverRouter = createTRPCRouter({
       startTime: a.startTime,
       finishTime: a.finishTime,
       message: a.message,
-      events: a.events.map((e) => ({
-        event: e.event,
-        startTime: e.startTime,
-        finishTime: e.finishTime,
-        result: e.result,
-        host: ctx.isAdmin ? e.host : null,
-        // Owners see what failed; tracebacks are for operators (Nova ≥ 2.51).
-        traceback: ctx.isAdmin ? e.traceback : null,
-        details: e.details,
-      })),
+      // Owners see what failed; hosts and tracebacks are for operators (Nova ≥ 2.51).
+      events: a.events.map((e) =>
+        actionEventFor(
+          { event: e.event, startTime: e.startTime, finishTime: e.finishTime, result: e.result, host: e.host, traceback: e.traceback, details: e.details },
+          ctx.isAdmin,
+        ),
+      ),
     }));
   }),
 
