@@ -33,6 +33,10 @@ test.describe("Admin → Hypervisors", () => {
     for (const title of ["vCPU Usage", "Memory Usage", "Local Disk Usage"]) {
       await expect(page.getByRole("heading", { name: title })).toBeVisible();
     }
+    // The heatmap has a cell per host, and its label counts the hosts per band.
+    const heatmap = page.getByRole("img", { name: /hosts by their fullest resource/ });
+    await expect(heatmap).toHaveAttribute("aria-label", new RegExp(`^${agents.length} hosts by their fullest resource: `));
+    for (const a of agents) await expect(heatmap.locator(`[data-host="${a.host}"]`)).toHaveAttribute("data-band", /%/);
     await expectNoSeriousA11yViolations(page);
 
     // The instance's m1.tiny holds 1 vCPU on its host; deleting it gives that back, live.

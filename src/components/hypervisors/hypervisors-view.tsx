@@ -11,6 +11,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { StatusChip } from "@/components/ui/status-chip";
 import { formatMemory } from "@/components/instances/format";
 import { errorMessage, trpcErrorCode, useTRPC } from "@/lib/trpc/client";
+import { CapacityHeatmap } from "./capacity-heatmap";
 import type { RouterOutputs } from "@/lib/trpc/types";
 
 type Hypervisor = RouterOutputs["hypervisor"]["list"][number];
@@ -111,6 +112,8 @@ export function HypervisorsView() {
           <SummaryCard title="Local Disk Usage" used={sum(items, (h) => h.localGb, "used")} total={sum(items, (h) => h.localGb, "total")} capacity={sum(items, (h) => h.localGb, "capacity")} unit={diskUnit} />
         </section>
       )}
+
+      {items.length > 0 && <CapacityHeatmap hosts={items} />}
 
       {!list.isError && (
         <section aria-label="Hypervisor list" className="overflow-hidden rounded-xl border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
