@@ -76,6 +76,14 @@ describe("compute service enable / disable", () => {
     expect(back!.status).toBe("ACTIVE");
   });
 
+  it("treats a forced-down host as down at once, whatever its heartbeats say", async () => {
+    const forced = await admin.service.setForcedDown.mutate({ ...compute("compute-1"), forcedDown: true });
+    expect(forced).toMatchObject({ status: "enabled", state: "down", forcedDown: true });
+    const placed = await launch(demo, "while-forced-down", "1", 2);
+    expect(placed.map((v) => v.host)).toEqual(["compute-2", "compute-2"]);
+    expect(await admin.service.setForcedDown.mutate({ ...compute("compute-1"), forcedDown: false })).toMatchObject({ state: "up", forcedDown: false });
+  });
+
   it("refuses bad input and non-admins, changing nothing", async () => {
     expect(await errorOf(admin.service.disable.mutate({ ...compute("compute-1"), reason: "x".repeat(256) }))).toMatchObject({
       code: "BAD_REQUEST",
