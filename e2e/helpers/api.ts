@@ -98,3 +98,26 @@ export async function deleteInstance(request: APIRequestContext, uuid: string): 
     })
     .toBe(404);
 }
+
+export interface CreatedFlavor {
+  id: string;
+  name: string;
+}
+
+/** Creates a flavor as an admin (the page's session must be one). */
+export function createFlavor(request: APIRequestContext, input: { name: string; vcpus?: number; memoryMb?: number; rootGb?: number; isPublic?: boolean }): Promise<CreatedFlavor> {
+  return trpcMutation<CreatedFlavor>(request, "flavor.create", { vcpus: 1, memoryMb: 256, rootGb: 1, ...input });
+}
+
+/** Deletes a flavor if it still exists (cleanup after a test that may have deleted it itself). */
+export async function deleteFlavorIfPresent(request: APIRequestContext, id: string): Promise<void> {
+  const flavors = await trpcQuery<CreatedFlavor[]>(request, "flavor.adminList");
+  if (flavors.some((f) => f.id === id)) await trpcMutation(request, "flavor.delete", { id });
+}
+
+/** Enables or disables a compute host's service by API, as another admin would. */
+export async function setComputeService(request: APIRequestContext, host: string, enabled: boolean, reason?: string): Promise<void> {
+  const target = { host, binary: "stratus-compute" };
+  if (enabled) await trpcMutation(request, "service.enable", target);
+  else await trpcMutation(request, "service.disable", { ...target, reason });
+}

@@ -17,6 +17,7 @@ const PROJECT_NAV: NavItem[] = [
 // More admin panels (Flavors, ...) join this list as they are built.
 const ADMIN_NAV: NavItem[] = [
   { href: "/admin/hypervisors", label: "Hypervisors" },
+  { href: "/admin/flavors", label: "Flavors" },
   { href: "/admin/images", label: "Images" },
   { href: "/admin/services", label: "Compute Services" },
   { href: "/admin/aggregates", label: "Host Aggregates" },

@@ -1,14 +1,20 @@
 "use client";
 // Admin → Compute Services (`nova service-list`): every controller service and compute agent with
-// its up/down state, kept current by `service:changed` pushes.
-import { useQuery } from "@tanstack/react-query";
+// its up/down state, kept current by `service:changed` pushes. A compute service can be disabled
+// (with a reason) and enabled again; the row changes when the push arrives.
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import { ErrorAlert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { StatusChip } from "@/components/ui/status-chip";
+import { useToast } from "@/components/ui/toaster";
 import type { ServiceView } from "@/lib/instance-view";
 import { errorMessage, trpcErrorCode, useTRPC } from "@/lib/trpc/client";
+import { COMPUTE_BINARY } from "@/lib/services";
+import { DisableServiceDialog } from "./disable-service-dialog";
 
 const TH = "whitespace-nowrap px-4 py-2.5 text-left text-xs font-semibold tracking-wide text-zinc-600 uppercase dark:text-zinc-400";
 const TD = "px-4 py-3 align-top";
@@ -32,11 +38,39 @@ function ServiceState({ service }: { service: ServiceView }) {
   );
 }
 
-function ServiceRow({ service }: { service: ServiceView }) {
+function EnableButton({ service }: { service: ServiceView }) {
+  const trpc = useTRPC();
+  const toast = useToast();
+  const enable = useMutation(
+    trpc.service.enable.mutationOptions({
+      onSuccess: () => toast(`Enabled ${service.binary} on ${service.host}.`),
+      onError: (e) => toast(`Unable to enable ${service.binary} on ${service.host}: ${errorMessage(e)}`, "error"),
+    }),
+  );
+  return (
+    <Button size="sm" onClick={() => enable.mutate({ id: service.id })} disabled={enable.isPending} aria-label={`Enable Service: ${service.binary} on ${service.host}`}>
+      {enable.isPending ? "Enabling…" : "Enable Service"}
+    </Button>
+  );
+}
+
+function ServiceActions({ service, onDisable }: { service: ServiceView; onDisable: (s: ServiceView) => void }) {
+  // As Horizon's Compute Host tab: only compute services are switched (the scheduler reads them).
+  if (service.binary !== COMPUTE_BINARY) return null;
+  if (service.status === "disabled") return <EnableButton service={service} />;
+  return (
+    <Button size="sm" variant="danger-outline" onClick={() => onDisable(service)} aria-label={`Disable Service: ${service.binary} on ${service.host}`}>
+      Disable Service
+    </Button>
+  );
+}
+
+function ServiceRow({ service, onDisable }: { service: ServiceView; onDisable: (s: ServiceView) => void }) {
   return (
     <tr
       data-testid={`service-row-${service.binary}-${service.host}`}
       data-state={service.state}
+      data-status={service.status}
       className="border-t border-zinc-200 dark:border-zinc-800"
     >
       <th scope="row" className={`${TD} text-left font-medium`}>
@@ -53,6 +87,9 @@ function ServiceRow({ service }: { service: ServiceView }) {
       <td className={`${TD} whitespace-nowrap text-zinc-600 dark:text-zinc-400`}>
         <RelativeTime value={service.lastSeenAt ?? service.updatedAt} style="ago" />
       </td>
+      <td className={`${TD} text-right whitespace-nowrap`}>
+        <ServiceActions service={service} onDisable={onDisable} />
+      </td>
     </tr>
   );
 }
@@ -60,6 +97,7 @@ function ServiceRow({ service }: { service: ServiceView }) {
 export function ServicesView() {
   const trpc = useTRPC();
   const services = useQuery(trpc.service.list.queryOptions());
+  const [disabling, setDisabling] = useState<ServiceView | null>(null);
   const forbidden = trpcErrorCode(services.error) === "FORBIDDEN";
 
   const down = services.data?.filter((s) => s.state === "down").length ?? 0;
@@ -99,11 +137,14 @@ export function ServicesView() {
                     <th scope="col" className={TH}>Status</th>
                     <th scope="col" className={TH}>State</th>
                     <th scope="col" className={TH}>Last Updated</th>
+                    <th scope="col" className={`${TH} text-right`}>
+                      <span className="sr-only">Actions</span>
+                    </th>
                   </tr>
                 </thead>
                 <tbody>
                   {services.data.map((s) => (
-                    <ServiceRow key={s.id} service={s} />
+                    <ServiceRow key={s.id} service={s} onDisable={setDisabling} />
                   ))}
                 </tbody>
               </table>
@@ -111,6 +152,7 @@ export function ServicesView() {
           )}
         </section>
       )}
+      <DisableServiceDialog service={disabling} onClose={() => setDisabling(null)} />
     </div>
   );
 }

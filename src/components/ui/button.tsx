@@ -12,7 +12,7 @@ const VARIANTS: Record<ButtonVariant, string> = {
   secondary:
     "border border-zinc-300 bg-white text-zinc-800 shadow-sm hover:bg-zinc-50 " +
     "dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100 dark:hover:bg-zinc-800",
-  danger: "bg-red-600 text-white shadow-sm hover:bg-red-500 disabled:hover:bg-red-600",
+  danger: "bg-red-600 text-white shadow-sm hover:bg-red-700 disabled:hover:bg-red-600",
   "danger-outline":
     "border border-zinc-300 bg-white text-red-700 shadow-sm hover:border-red-300 hover:bg-red-50 " +
     "dark:border-zinc-700 dark:bg-zinc-900 dark:text-red-400 dark:hover:border-red-900 dark:hover:bg-red-950/40",

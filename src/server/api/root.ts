@@ -7,6 +7,7 @@ import { serviceRouter } from "./routers/service";
 import { aggregateRouter } from "./routers/aggregate";
 import { hypervisorRouter } from "./routers/hypervisor";
 import { serverGroupRouter } from "./routers/server-group";
+import { projectRouter } from "./routers/project";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
@@ -19,6 +20,7 @@ export const appRouter = createTRPCRouter({
   serverGroup: serverGroupRouter,
   aggregate: aggregateRouter,
   hypervisor: hypervisorRouter,
+  project: projectRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -5,9 +5,10 @@ import { config } from "@/server/config";
 import { db, type Service } from "@/server/db";
 import type { ServiceView } from "@/lib/instance-view";
 import { publishService } from "@/server/realtime/publish";
+import { COMPUTE_BINARY } from "@/lib/services";
 
 export const CONTROLLER_BINARIES = ["stratus-api", "stratus-scheduler", "stratus-conductor"] as const;
-export const COMPUTE_BINARY = "stratus-compute";
+export { COMPUTE_BINARY };
 export const STRATUS_VERSION = "0.1.0";
 
 export function isUp(s: Pick<Service, "lastSeenAt" | "createdAt" | "forcedDown">, now = Date.now()): boolean {

@@ -2,6 +2,9 @@
 import { db } from "@/server/db";
 import type { Prisma } from "@/server/db";
 
+/** Flavors a new instance may use: not deleted and not disabled. */
+export const BOOTABLE_FLAVOR = { deleted: "", disabled: false } as const satisfies Prisma.FlavorWhereInput;
+
 export function visibleFlavorsWhere(projectId: string, isAdmin: boolean): Prisma.FlavorWhereInput {
   if (isAdmin) return {};
   return { OR: [{ isPublic: true }, { access: { some: { projectId } } }] };
@@ -13,7 +16,7 @@ export function visibleImagesWhere(projectId: string, isAdmin: boolean): Prisma.
 }
 
 export async function findVisibleFlavor(id: string, projectId: string, isAdmin: boolean) {
-  return db.flavor.findFirst({ where: { id, disabled: false, ...visibleFlavorsWhere(projectId, isAdmin) } });
+  return db.flavor.findFirst({ where: { id, ...BOOTABLE_FLAVOR, ...visibleFlavorsWhere(projectId, isAdmin) } });
 }
 
 export async function findVisibleImage(id: string, projectId: string, isAdmin: boolean) {

@@ -13,6 +13,7 @@ import { loadedHostStateCache } from "@/server/scheduler/host-state-cache";
 import { instancesThatFit, limits, requestFor } from "@/server/scheduler/resources";
 import { isUp } from "@/server/services/service-registry";
 import { adminProcedure, createTRPCRouter } from "../trpc";
+import { BOOTABLE_FLAVOR } from "./catalog";
 
 const ratio = z.number().positive("Allocation ratios must be positive").max(1000);
 const reserved = z.number().int().min(0);
@@ -35,7 +36,7 @@ export const hypervisorRouter = createTRPCRouter({
   list: adminProcedure.query(async () => {
     const [nodes, flavors, instances, zoneRows] = await Promise.all([
       db.computeNode.findMany({ include: { service: true }, orderBy: { host: "asc" } }),
-      db.flavor.findMany({ where: { disabled: false }, orderBy: [{ memoryMb: "asc" }, { vcpus: "asc" }, { name: "asc" }] }),
+      db.flavor.findMany({ where: BOOTABLE_FLAVOR, orderBy: [{ memoryMb: "asc" }, { vcpus: "asc" }, { name: "asc" }] }),
       db.instance.groupBy({ by: ["host"], where: { deletedAt: null, host: { not: null } }, _count: { _all: true } }),
       db.aggregateHost.findMany({ include: { aggregate: true } }),
     ]);
