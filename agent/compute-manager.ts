@@ -116,6 +116,17 @@ export class ComputeManager {
     return { ok: true };
   }
 
+  /** The task machinery, for work that runs beside the lifecycle tasks (migration steps). */
+  get runtime(): TaskRuntime {
+    return this.rt;
+  }
+
+  /** Runs `task` under the instance's lock, after whatever task holds it now. */
+  locked<T>(uuid: string, task: () => Promise<T>): Promise<T> {
+    if (this.stopping) return Promise.reject(new Error(`compute service on ${this.host} is stopping`));
+    return this.locks.run(uuid, task);
+  }
+
   /** True while a task for the instance runs or waits. */
   isBusy(uuid: string): boolean {
     return this.locks.isBusy(uuid);

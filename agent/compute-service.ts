@@ -3,6 +3,7 @@
 // the console log service, reconciliation and the power-state sync, and decides when to reconcile.
 import { mkdirSync, readFileSync } from "node:fs";
 import type { RegisterAck, RegisterPayload } from "@/lib/agent-protocol";
+import { isMigrationRpc } from "@/lib/migration-protocol";
 import { getLogger } from "@/server/logs/logger";
 import type { AgentConfig } from "./config";
 import { ComputeManager } from "./compute-manager";
@@ -14,6 +15,8 @@ import { LifecycleEventMonitor } from "./driver/lifecycle-events";
 import { writeTestNode } from "./driver/test-node";
 import { createHostStorage, type HostStorage } from "./imagecache/host-storage";
 import { LogShipper } from "./log-shipper";
+import { MigrationTasks } from "./migration/migration-tasks";
+import { TransferServer } from "./migration/transfer-server";
 import { filesystemGb, readDomainReports, readNodeResources } from "./node-resources";
 import { Outbox } from "./outbox";
 import { PowerSync } from "./power-sync";
@@ -34,6 +37,9 @@ export class ComputeService {
   readonly hypervisor: Hypervisor;
   readonly manager: ComputeManager;
   readonly console: ConsoleService;
+  /** Receives migrating disks from other hosts. */
+  private readonly transfer: TransferServer;
+  private readonly migrations: MigrationTasks;
   private readonly config: AgentConfig;
   private readonly outbox: Outbox;
   private readonly shipper: LogShipper;
@@ -78,6 +84,12 @@ export class ComputeService {
       timings: { shutdownTimeoutMs: config.shutdownTimeoutMs, softRebootWaitMs: config.softRebootWaitMs },
     });
     // The console log (get_console_output, live follow) is read from the files libvirt writes.
+    this.transfer = new TransferServer(config.transfer);
+    this.migrations = new MigrationTasks({
+      rt: this.manager.runtime,
+      transfer: this.transfer,
+      locked: (uuid, task) => this.manager.locked(uuid, task),
+    });
     this.console = new ConsoleService({
       host: config.host,
       consoleLogPath: (uuid) => this.storage.storage.consoleLogPath(uuid),
@@ -110,7 +122,12 @@ export class ComputeService {
         this.shipper.setOnline(online);
         this.console.setOnline(online);
       },
-      onRpc: (payload) => (this.console.handles(payload) ? this.console.handleRpc(payload) : this.manager.handleRpc(payload)),
+      onRpc: (payload) =>
+        this.console.handles(payload)
+          ? this.console.handleRpc(payload)
+          : isMigrationRpc(payload)
+            ? this.migrations.handleRpc(payload)
+            : this.manager.handleRpc(payload),
       heartbeatDomains: () => readDomainReports(this.hypervisor),
     });
     this.hypervisor.onReset((event) => {
@@ -143,6 +160,7 @@ export class ComputeService {
     this.power.start();
     this.events?.start();
     this.storage.cacheManager.start();
+    await this.transfer.start();
     this.connection.start();
   }
 
@@ -157,6 +175,7 @@ export class ComputeService {
     this.shipper.stop();
     this.outbox.close();
     this.connection.close();
+    await this.transfer.close();
     await this.hypervisor.close();
   }
 

@@ -49,6 +49,11 @@ const envSchema = z.object({
   STRATUS_REMOVE_UNUSED_ORIGINAL_MINIMUM_AGE_SECONDS: z.coerce.number().nonnegative().default(86400),
   /** An image download that receives nothing for this many seconds is abandoned. */
   STRATUS_IMAGE_DOWNLOAD_STALL_TIMEOUT: positive.default(60),
+  /** Where this host receives migrating disks: listen address and port (0: any free one). */
+  STRATUS_TRANSFER_ADDRESS: z.string().min(1).default("127.0.0.1"),
+  STRATUS_TRANSFER_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** The name other compute hosts reach this one by, when it is not the listen address. */
+  STRATUS_TRANSFER_ADVERTISE: z.string().min(1).optional(),
 });
 
 export interface AgentConfig {
@@ -72,6 +77,7 @@ export interface AgentConfig {
   imageCacheIntervalMs: number;
   removeUnusedOriginalMinimumAgeMs: number;
   imageDownloadStallMs: number;
+  transfer: { address: string; port: number; advertise?: string };
 }
 
 /** Flags and the variables they set; `--name value` and `--name=value` both work. */
@@ -94,6 +100,9 @@ const FLAGS = {
   "image-cache-interval": "STRATUS_IMAGE_CACHE_INTERVAL",
   "remove-unused-original-minimum-age-seconds": "STRATUS_REMOVE_UNUSED_ORIGINAL_MINIMUM_AGE_SECONDS",
   "image-download-stall-timeout": "STRATUS_IMAGE_DOWNLOAD_STALL_TIMEOUT",
+  "transfer-address": "STRATUS_TRANSFER_ADDRESS",
+  "transfer-port": "STRATUS_TRANSFER_PORT",
+  "transfer-advertise": "STRATUS_TRANSFER_ADVERTISE",
 } as const;
 
 export const USAGE = `usage: npx tsx agent/main.ts [options]
@@ -161,6 +170,11 @@ export function loadConfig(
     imageCacheIntervalMs: c.STRATUS_IMAGE_CACHE_INTERVAL * 1000,
     removeUnusedOriginalMinimumAgeMs: c.STRATUS_REMOVE_UNUSED_ORIGINAL_MINIMUM_AGE_SECONDS * 1000,
     imageDownloadStallMs: c.STRATUS_IMAGE_DOWNLOAD_STALL_TIMEOUT * 1000,
+    transfer: {
+      address: c.STRATUS_TRANSFER_ADDRESS,
+      port: c.STRATUS_TRANSFER_PORT,
+      ...(c.STRATUS_TRANSFER_ADVERTISE ? { advertise: c.STRATUS_TRANSFER_ADVERTISE } : {}),
+    },
   };
 }
 

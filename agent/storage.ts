@@ -49,6 +49,16 @@ export interface InstanceStorage {
   /** A fresh rescue disk from the rescue image, as `disk.rescue` in the instance directory. */
   prepareRescueDisk(ctx: RequestContext | null, spec: InstanceSpec, image: ImageRef): Promise<DiskDevice>;
   removeRescueDisk(uuid: string): Promise<void>;
+  /** The root disk file, as the source of a migration sends it. */
+  rootDiskPath(uuid: string): string;
+  /** Where a migration's incoming root disk is written until it is adopted. */
+  incomingDiskPath(uuid: string): string;
+  /**
+   * Makes a disk that arrived from another host this instance's root disk: the image's base in
+   * this host's cache (fetched if missing), the overlay pointed at it, grown to the flavor's root
+   * disk when that is larger. Throws when no disk arrived or it would have to shrink.
+   */
+  adoptIncomingDisk(ctx: RequestContext | null, spec: InstanceSpec, image: ImageRef): Promise<DiskDevice[]>;
   /** Removes the instance directory; the base stays for others (the cache pass ages it out). */
   removeInstanceFiles(uuid: string): Promise<void>;
 }

@@ -1,7 +1,7 @@
 // Where the instance storage of one host lives, Nova's layout under instances_path:
 //   _base/<sha1(image id)>        the cached image, raw, shared read-only by every overlay
 //   locks/                        per-base lock files (Nova's lock_path)
-//   <uuid>/disk, disk.rescue, console.log
+//   <uuid>/disk, disk.rescue, disk.incoming (a migration's), console.log
 import { createHash } from "node:crypto";
 import path from "node:path";
 
@@ -43,6 +43,11 @@ export class CachePaths {
 
   disk(uuid: string): string {
     return path.join(this.instanceDir(uuid), "disk");
+  }
+
+  /** A root disk arriving from another host (migration), until it is verified and adopted. */
+  incomingDisk(uuid: string): string {
+    return path.join(this.instanceDir(uuid), "disk.incoming");
   }
 
   rescueDisk(uuid: string): string {

@@ -4,7 +4,7 @@
 // final name and renamed, so a crash never leaves a disk that looks finished.
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import type { ImageRef, InstanceSpec, RequestContext } from "@/lib/agent-protocol";
-import { createOverlay } from "@/server/images/qemu-img";
+import { createOverlay, growImage, imageInfo, rebaseUnsafe } from "@/server/images/qemu-img";
 import type { DiskDevice, DiskPreparation, InstanceStorage, StorageProgress } from "../storage";
 import type { CachePaths } from "./cache-paths";
 import type { CachedBase, ImageCache } from "./image-cache";
@@ -101,6 +101,32 @@ export class ImageCacheStorage implements InstanceStorage {
 
   async removeRescueDisk(uuid: string): Promise<void> {
     await rm(this.paths.rescueDisk(uuid), { force: true });
+  }
+
+  rootDiskPath(uuid: string): string {
+    return this.paths.disk(uuid);
+  }
+
+  incomingDiskPath(uuid: string): string {
+    return this.paths.incomingDisk(uuid);
+  }
+
+  async adoptIncomingDisk(ctx: RequestContext | null, spec: InstanceSpec, image: ImageRef): Promise<DiskDevice[]> {
+    const incoming = this.paths.incomingDisk(spec.uuid);
+    const disk = this.paths.disk(spec.uuid);
+    if (!(await exists(incoming))) {
+      if (await exists(disk)) return [{ path: disk, format: "qcow2", target: "vda" }]; // adopted by an earlier try
+      throw new Error(`No disk arrived for instance ${spec.uuid} on this host`);
+    }
+    await this.cache.use(ctx, image, undefined, async (base) => {
+      await rebaseUnsafe(incoming, base.path, "raw");
+      const size = rootDiskBytes(spec, base);
+      const current = (await imageInfo(incoming, { format: "qcow2" })).virtualSize;
+      if (size < current) throw new Error(`Resize to a smaller disk is not possible: ${current} bytes now, the flavor gives ${size}`);
+      if (size > current) await growImage(incoming, "qcow2", size);
+      await rename(incoming, disk);
+    });
+    return [{ path: disk, format: "qcow2", target: "vda" }];
   }
 
   async removeInstanceFiles(uuid: string): Promise<void> {

@@ -15,6 +15,7 @@ export type {
   Instance,
   InstanceAction,
   InstanceActionEvent,
+  Migration,
   Service,
 } from "@/generated/sqlite/client";
 

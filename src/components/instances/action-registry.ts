@@ -12,10 +12,14 @@ type Client = ReturnType<typeof useTRPCClient>;
 export interface ActionParams {
   rescueImageId?: string;
   resetState?: "error" | "active";
+  /** Resize: the new flavor. */
+  flavorId?: string;
+  /** Migrate: an admin's chosen destination; absent lets the scheduler pick. */
+  targetHost?: string;
 }
 
 /** How an action opens: at once, after a confirmation, or through its own form. */
-export type ActionDialog = "none" | "confirm" | "rescue" | "reset_state";
+export type ActionDialog = "none" | "confirm" | "rescue" | "reset_state" | "resize" | "migrate";
 
 interface ActionUi {
   /** Calls the API; resolves when the request was accepted (the work continues on the host). */
@@ -25,7 +29,7 @@ interface ActionUi {
   /** The toast once accepted, for the quoted instance names ("web-1", "web-2"). */
   accepted: (names: string, plural: boolean) => string;
   /** Opens a form of its own instead of (or besides) a confirmation. */
-  form?: "rescue" | "reset_state";
+  form?: "rescue" | "reset_state" | "resize" | "migrate";
   /** Never the row's visible button, even when it is the first allowed action. */
   notPrimary?: boolean;
 }
@@ -34,6 +38,27 @@ const instances = (plural: boolean) => (plural ? "Instances" : "Instance");
 
 /** Per action: how it is called and how it reads. Actions missing here are not offered. */
 export const ACTION_UI: Partial<Record<InstanceActionName, ActionUi>> = {
+  confirm_resize: {
+    run: (c, id) => c.server.confirmResize.mutate({ id }),
+    accepted: (n, p) => `Scheduled confirmation of the resize or migration of ${instances(p)}: ${n}`,
+  },
+  revert_resize: {
+    run: (c, id) => c.server.revertResize.mutate({ id }),
+    accepted: (n, p) => `Scheduled revert of the resize or migration of ${instances(p)}: ${n}`,
+  },
+  resize: {
+    run: (c, id, p) => c.server.resize.mutate({ id, flavorId: p.flavorId ?? "" }),
+    accepted: (n, p) => `Scheduled resize of ${instances(p)}: ${n}`,
+    form: "resize",
+    notPrimary: true,
+  },
+  migrate: {
+    run: (c, id, p) => c.server.migrate.mutate({ id, ...(p.targetHost ? { host: p.targetHost } : {}) }),
+    help: "Migrating instances may cause some unrecoverable results.",
+    accepted: (n, p) => `Scheduled migration (pending confirmation) of ${instances(p)}: ${n}`,
+    form: "migrate",
+    notPrimary: true,
+  },
   start: {
     run: (c, id) => c.server.start.mutate({ id }),
     accepted: (n, p) => `Scheduled start of ${instances(p)}: ${n}`,
@@ -117,15 +142,16 @@ const flip = (forward: InstanceActionName, reverse: InstanceActionName, isRevers
  */
 export const ROW_MENU: readonly MenuSlot[] = [
   "start",
-  // "confirm_resize", "revert_resize",  (with the migration issue)
+  "confirm_resize",
+  "revert_resize",
   flip("rescue", "unrescue", (i) => i.vmState === "rescued"),
   flip("pause", "unpause", (i) => i.vmState === "paused"),
   flip("suspend", "resume", (i) => i.vmState === "suspended"),
-  // "resize",
+  "resize",
   flip("lock", "unlock", (i) => i.locked),
   "reboot",
   "reboot_hard",
-  // "migrate", "live_migrate",
+  "migrate",
   "stop",
   "reset_state",
   "delete",

@@ -9,6 +9,7 @@ import { useId, useState, type FormEvent, type ReactNode } from "react";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { INPUT_CLASS } from "@/components/ui/form-field";
+import { MigrateFields, ResizeFields } from "./move-fields";
 import { useToast } from "@/components/ui/toaster";
 import { ACTION_RULES, checkAction, type InstanceActionName } from "@/lib/instance-actions";
 import type { InstanceView } from "@/lib/instance-view";
@@ -200,6 +201,8 @@ function ActionDialogBody({
   };
   const [rescueImageId, setRescueImageId] = useState("");
   const [resetState, setResetState] = useState<"error" | "active">("error");
+  const [flavorId, setFlavorId] = useState("");
+  const [targetHost, setTargetHost] = useState("");
 
   const plural = targets.length > 1;
   const label = pluralLabel(action, plural);
@@ -212,7 +215,12 @@ function ActionDialogBody({
   async function submit(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
-    const results = await runBatch(client, action, targets, isAdmin, { rescueImageId: rescueImageId || undefined, resetState });
+    const results = await runBatch(client, action, targets, isAdmin, {
+      rescueImageId: rescueImageId || undefined,
+      resetState,
+      ...(flavorId ? { flavorId } : {}),
+      ...(targetHost ? { targetHost } : {}),
+    });
     setBusy(false);
     const accepted = results.filter((r) => r.result === "accepted");
     const message = acceptedMessage(action, results);
@@ -244,6 +252,10 @@ function ActionDialogBody({
   let fields: ReactNode = null;
   if (kind === "rescue") fields = <RescueFields instance={targets[0]} value={rescueImageId} onChange={setRescueImageId} />;
   if (kind === "reset_state") fields = <ResetStateFields value={resetState} onChange={setResetState} />;
+  if (kind === "resize") fields = <ResizeFields instance={targets[0]} value={flavorId} onChange={setFlavorId} />;
+  if (kind === "migrate") fields = <MigrateFields instance={targets[0]} value={targetHost} onChange={setTargetHost} />;
+  // A resize needs its flavor; a migration to a named host only makes sense for one instance.
+  const incomplete = (kind === "resize" && !flavorId) || (kind === "migrate" && targetHost !== "" && eligible.length > 1);
 
   return (
     <form onSubmit={(e) => void submit(e)} className="space-y-4">
@@ -271,7 +283,7 @@ function ActionDialogBody({
         <Button onClick={onClose} disabled={busy} autoFocus>
           Cancel
         </Button>
-        <Button type="submit" variant={ACTION_RULES[action].confirm ? "danger" : "primary"} disabled={busy || eligible.length === 0}>
+        <Button type="submit" variant={ACTION_RULES[action].confirm ? "danger" : "primary"} disabled={busy || eligible.length === 0 || incomplete}>
           {busy ? "Sending…" : label}
         </Button>
       </div>

@@ -13,17 +13,30 @@ import { addFault, saveInstance } from "./instance-state";
 
 const log = getLogger("stratus.conductor.agent_reports");
 
-async function ownInstance(host: string, uuid: string) {
+/** A move in flight: both its hosts work on the instance (Nova's migration context). */
+export const OPEN_MIGRATION_STATUSES = ["pre-migrating", "migrating", "post-migrating", "finished", "confirming", "reverting"];
+
+/**
+ * The instance if `host` may report on it: its own host, or — for state changes and action
+ * events, with `moving` — either host of a move in flight. Power reports only ever come from the
+ * instance's host: the source of a move still has the powered-off domain.
+ */
+async function ownInstance(host: string, uuid: string, moving = false) {
   const instance = await db.instance.findUnique({ where: { uuid } });
-  if (!instance || instance.host !== host) {
-    log.warn(`Agent on ${host} reported on instance ${uuid}, which is not placed on that host; ignored`);
-    return null;
+  if (instance && instance.host === host) return instance;
+  if (instance && moving) {
+    const migration = await db.migration.findFirst({
+      where: { instanceUuid: uuid, status: { in: OPEN_MIGRATION_STATUSES }, OR: [{ sourceCompute: host }, { destCompute: host }] },
+      select: { id: true },
+    });
+    if (migration) return instance;
   }
-  return instance;
+  log.warn(`Agent on ${host} reported on instance ${uuid}, which is not placed on that host; ignored`);
+  return null;
 }
 
 export async function applyInstanceUpdate(host: string, u: InstanceUpdate): Promise<{ applied: boolean }> {
-  const instance = await ownInstance(host, u.uuid);
+  const instance = await ownInstance(host, u.uuid, true);
   if (!instance || instance.deletedAt) return { applied: false };
   // A build that failed on this host moves to its next alternate when it has one (Nova's reschedule).
   if (instance.vmState === "building" && u.vmState === "error" && (await rescheduleFailedBuild(host, instance, u))) {
@@ -72,7 +85,7 @@ async function finishAction(uuid: string, requestId: string, error?: string): Pr
 }
 
 export async function applyActionEvent(host: string, e: ActionEvent): Promise<void> {
-  if (!(await ownInstance(host, e.uuid))) return;
+  if (!(await ownInstance(host, e.uuid, true))) return;
   const time = new Date(e.time);
   if (e.phase === "start") await recordEventStart(e.uuid, e.requestId, e.event, host, time);
   else

@@ -12,7 +12,7 @@
 // MaxRetriesExceeded.
 import type { InstanceUpdate, RequestContext } from "@/lib/agent-protocol";
 import { config } from "@/server/config";
-import { db, type Instance } from "@/server/db";
+import { db, type Flavor, type Instance } from "@/server/db";
 import { recordActionFinish, recordEventFinish, recordEventStart } from "@/server/instances/action-log";
 import { getLogger } from "@/server/logs/logger";
 import { AgentUnavailable, callAgent } from "@/server/realtime/agent-rpc";
@@ -55,15 +55,19 @@ export async function scheduleAndBuildInstances(uuids: string[], ctx: RequestCon
 }
 
 /** What the scheduler needs to know about the request, read from the first instance (all share it). */
-async function placementRequest(instance: Instance, uuids: string[]): Promise<PlacementRequest> {
-  const [flavor, image, group] = await Promise.all([
-    db.flavor.findUnique({ where: { id: instance.flavorId } }),
+/**
+ * The scheduling request for an instance: its flavor (or `flavor`, the one a resize moves it to,
+ * with that flavor's extra specs), image properties, zone and server group.
+ */
+export async function placementRequest(instance: Instance, uuids: string[], flavor?: Flavor): Promise<PlacementRequest> {
+  const [current, image, group] = await Promise.all([
+    flavor ?? db.flavor.findUnique({ where: { id: instance.flavorId } }),
     db.image.findUnique({ where: { id: instance.imageId } }),
     instance.serverGroupId ? db.serverGroup.findUnique({ where: { id: instance.serverGroupId } }) : null,
   ]);
   return {
     instanceUuids: uuids,
-    flavor: flavorSpec(instance, flavor?.extraSpecs ?? "{}", flavor?.name),
+    flavor: flavor ? flavorSpec(flavor, flavor.extraSpecs, flavor.name) : flavorSpec(instance, current?.extraSpecs ?? "{}", current?.name),
     image: stringRecord(image?.properties ?? "{}"),
     availabilityZone: instance.availabilityZone,
     group: group ? groupRef(group) : null,
@@ -71,7 +75,7 @@ async function placementRequest(instance: Instance, uuids: string[]): Promise<Pl
 }
 
 /** The flavor as the instance booted with it (Nova keeps instance.flavor), with its extra specs. */
-function flavorSpec(instance: Instance, extraSpecs: string, name?: string): FlavorSpec {
+function flavorSpec(instance: Pick<Instance, "vcpus" | "memoryMb" | "rootGb" | "ephemeralGb" | "swapMb">, extraSpecs: string, name?: string): FlavorSpec {
   return {
     name,
     vcpus: instance.vcpus,

@@ -130,3 +130,16 @@ export async function createOverlay(
 export async function createBlankImage(file: string, format: DiskFormat, sizeBytes: number): Promise<void> {
   await run(["create", "-f", format, file, String(sizeBytes)], 60_000);
 }
+
+/**
+ * Points a qcow2 overlay at another backing file without reading either (`rebase -u`): for a disk
+ * that arrived from another host, whose identical base lives at a different path here.
+ */
+export async function rebaseUnsafe(file: string, backingFile: string, backingFormat: DiskFormat): Promise<void> {
+  await run(["rebase", "-u", "-f", "qcow2", "-F", backingFormat, "-b", backingFile, file], 60_000);
+}
+
+/** Grows a disk to `sizeBytes` (never used to shrink: a guest's filesystem would be cut). */
+export async function growImage(file: string, format: DiskFormat, sizeBytes: number): Promise<void> {
+  await run(["resize", "-f", format, file, String(sizeBytes)], 60_000);
+}

@@ -57,3 +57,12 @@ export async function release(consumerId: string): Promise<void> {
   });
   loadedHostStateCache()?.released(consumerId, nodeIds);
 }
+
+/**
+ * Hands a consumer's allocations to another consumer, usage unchanged (Nova's move of the source
+ * allocation to the migration: the instance's own consumer then claims the destination).
+ */
+export async function moveAllocations(fromConsumer: string, toConsumer: string): Promise<void> {
+  await db.allocation.updateMany({ where: { consumerId: fromConsumer }, data: { consumerId: toConsumer } });
+  loadedHostStateCache()?.rekey(fromConsumer, toConsumer);
+}

@@ -59,6 +59,8 @@ export interface PlacementRequest {
   group: ServerGroupRef | null;
   /** Host names not to consider (claims refused, builds failed). */
   ignoreHosts?: readonly string[];
+  /** Only these hosts are considered (an admin's chosen destination); the filters still apply. */
+  onlyHosts?: readonly string[];
 }
 
 export type PlacementResult =
@@ -377,6 +379,12 @@ export class HostStateCache {
       const i = this.table.index.get(name);
       if (i !== undefined) ignore.add(i);
     }
+    if (req.onlyHosts) {
+      const only = new Set(req.onlyHosts);
+      this.table.names.forEach((name, i) => {
+        if (!only.has(name)) ignore.add(i);
+      });
+    }
     const result = this.scheduler.schedule({
       instanceUuids: req.instanceUuids,
       flavor: req.flavor,
@@ -457,6 +465,15 @@ export class HostStateCache {
     this.touch(i);
     if (groupId) this.addMember(groupId, uuid, i);
     return true;
+  }
+
+  /** A placement changes consumer (claims.moveAllocations): same host, same use, new key. */
+  rekey(from: string, to: string): void {
+    const p = this.placements.get(from);
+    if (!p) return;
+    this.placements.delete(from);
+    this.placements.set(to, { ...p, groupId: null });
+    this.dropMember(from, p.groupId);
   }
 
   /** A claim was freed in the database (claims.release): the instance no longer counts anywhere. */

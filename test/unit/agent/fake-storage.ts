@@ -2,7 +2,7 @@
 // disk appears and goes), but no image is fetched or converted. libvirt's test driver never opens
 // disk files, so the domains that name them run all the same.
 import { existsSync } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { DiskDevice, InstanceStorage } from "../../../agent/storage";
 
@@ -36,6 +36,19 @@ export class FakeStorage implements InstanceStorage {
 
   async removeRescueDisk(uuid: string): Promise<void> {
     await rm(path.join(this.instanceDir(uuid), "disk.rescue"), { force: true });
+  }
+
+  rootDiskPath(uuid: string): string {
+    return path.join(this.instanceDir(uuid), "disk");
+  }
+
+  incomingDiskPath(uuid: string): string {
+    return path.join(this.instanceDir(uuid), "disk.incoming");
+  }
+
+  async adoptIncomingDisk(_ctx: unknown, spec: { uuid: string }): Promise<DiskDevice[]> {
+    await rename(this.incomingDiskPath(spec.uuid), this.rootDiskPath(spec.uuid));
+    return [{ path: this.rootDiskPath(spec.uuid), format: "qcow2", target: "vda" }];
   }
 
   async removeInstanceFiles(uuid: string): Promise<void> {

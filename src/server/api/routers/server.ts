@@ -4,9 +4,8 @@
 // conductor and agents do the work and the dashboards follow it live.
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { REBOOT_TYPES, type RequestContext } from "@/lib/agent-protocol";
+import { REBOOT_TYPES } from "@/lib/agent-protocol";
 import { ACTION_RULES, checkAction, type InstanceActionName } from "@/lib/instance-actions";
-import { taskStateSchema } from "@/lib/states";
 import { config } from "@/server/config";
 import { scheduleAndBuildInstances } from "@/server/conductor/build";
 import { terminateInstance } from "@/server/conductor/delete";
@@ -23,6 +22,8 @@ import { createTRPCRouter, protectedProcedure } from "../trpc";
 import { findVisibleFlavor, findVisibleImage } from "./catalog";
 import { isAvailabilityZone } from "./aggregate";
 import { findVisibleServerGroup } from "./server-group";
+import { migrationProcedures } from "./server-migration";
+import { checkedInstance, inBackground, notFound, recordAction, takeTask, visibleInstance, type Caller } from "./server-access";
 
 const idInput = z.object({ id: z.string().uuid("Instance ids are UUIDs") });
 
@@ -54,42 +55,6 @@ const listInput = z
   })
   .default({ page: 1, pageSize: 50, allProjects: false });
 
-interface Caller {
-  identity: { project: { id: string }; user: { id: string } };
-  isAdmin: boolean;
-  rpcContext: RequestContext;
-}
-
-function notFound(id: string): TRPCError {
-  return new TRPCError({ code: "NOT_FOUND", message: `Instance ${id} could not be found.` });
-}
-
-/** The instance if the caller may see it; a member gets "not found" for other projects' instances. */
-async function visibleInstance(ctx: Caller, id: string) {
-  const instance = await db.instance.findUnique({ where: { uuid: id } });
-  if (!instance || instance.deletedAt) throw notFound(id);
-  if (!ctx.isAdmin && instance.projectId !== ctx.identity.project.id) throw notFound(id);
-  return instance;
-}
-
-/** Nova's guards (policy, lock, vm_state, task_state, launched) with Nova's wording on refusal. */
-async function checkedInstance(ctx: Caller, id: string, action: InstanceActionName): Promise<Instance> {
-  const instance = await visibleInstance(ctx, id);
-  const check = checkAction(action, instance, ctx);
-  if (!check.allowed) throw new TRPCError({ code: check.code, message: check.reason });
-  return instance;
-}
-
-async function recordAction(ctx: Caller, uuid: string, action: InstanceActionName): Promise<void> {
-  await recordActionStart({
-    instanceUuid: uuid,
-    action: ACTION_RULES[action].record,
-    requestId: ctx.rpcContext.requestId,
-    userId: ctx.identity.user.id,
-    projectId: ctx.identity.project.id,
-  });
-}
-
 /**
  * An action the instance's host carries out: check it, take the task state with a compare-and-swap
  * (of two concurrent actions exactly one wins; the other gets CONFLICT), record the action, and
@@ -106,22 +71,7 @@ async function startComputeAction(
   // check_instance_host: the work needs a host to run on.
   if (!instance.host) throw new TRPCError({ code: "CONFLICT", message: `Instance ${instance.uuid} is not ready` });
   const compute = typeof call === "function" ? await call(instance) : call;
-  const taskState = taskStateSchema.parse(rule.setsTaskState);
-  const guard: Prisma.InstanceWhereInput = {
-    ...(rule.vmStates === "any" ? {} : { vmState: { in: [...rule.vmStates] } }),
-    ...(rule.lockChecked && !ctx.isAdmin ? { locked: false } : {}),
-  };
-  const expected = rule.taskStates === "any" ? undefined : rule.taskStates;
-  const won = await saveInstance(instance.uuid, { taskState, progress: 0, step: rule.label }, expected, guard);
-  if (!won) {
-    // Someone else changed the instance since the check: explain with the state it is in now.
-    const now = await visibleInstance(ctx, id);
-    const recheck = checkAction(action, now, ctx);
-    throw new TRPCError({
-      code: "CONFLICT",
-      message: recheck.allowed ? `Cannot '${rule.method}' instance ${now.uuid} while it is in task_state ${now.taskState ?? "None"}` : recheck.reason,
-    });
-  }
+  const taskState = await takeTask(ctx, instance, action);
   await recordAction(ctx, instance.uuid, action);
   getLogger("stratus.api.servers", { ...ctx.rpcContext, instanceUuid: instance.uuid }).info(`${rule.label} requested`);
   const rpcContext = ctx.rpcContext;
@@ -129,14 +79,9 @@ async function startComputeAction(
   return { requestId: rpcContext.requestId };
 }
 
-/** Runs conductor work after the API call has returned, logging (never throwing) its failure. */
-function inBackground(ctx: RequestContext, what: string, work: () => Promise<void>): void {
-  setImmediate(() => {
-    work().catch((err: unknown) => getLogger("stratus.conductor.manager", ctx).error({ err }, `${what} failed`));
-  });
-}
-
 export const serverRouter = createTRPCRouter({
+  ...migrationProcedures,
+
   list: protectedProcedure.input(listInput).query(async ({ ctx, input }) => {
     const where: Prisma.InstanceWhereInput = { deletedAt: null };
     if (!(ctx.isAdmin && input.allProjects)) where.projectId = ctx.identity.project.id;

@@ -1,0 +1,86 @@
+// The source's end of a disk transfer: hashes the disk, then streams it with one PUT to the
+// destination's slot, reporting progress as bytes go out. The destination answers only when the
+// disk is in place and verified, so a 200 means the copy is whole.
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { request } from "node:http";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { TRANSFER_HEADERS } from "@/lib/migration-protocol";
+
+export interface SendProgress {
+  sent: number;
+  total: number;
+}
+
+export interface SentDisk {
+  bytes: number;
+  sha256: string;
+  seconds: number;
+}
+
+async function sha256Of(file: string, signal?: AbortSignal): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    signal?.throwIfAborted();
+    hash.update(chunk);
+  }
+  return hash.digest("hex");
+}
+
+export async function sendDisk(o: {
+  url: string;
+  token: string;
+  uuid: string;
+  file: string;
+  onProgress?: (p: SendProgress) => void;
+  signal?: AbortSignal;
+}): Promise<SentDisk> {
+  const started = Date.now();
+  const total = (await stat(o.file)).size;
+  const sha256 = await sha256Of(o.file, o.signal);
+  let sent = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      sent += chunk.length;
+      o.onProgress?.({ sent, total });
+      cb(null, chunk);
+    },
+  });
+  const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(
+      o.url,
+      {
+        method: "PUT",
+        headers: {
+          authorization: `Bearer ${o.token}`,
+          "content-type": "application/octet-stream",
+          "content-length": String(total),
+          [TRANSFER_HEADERS.sha256]: sha256,
+          [TRANSFER_HEADERS.instance]: o.uuid,
+        },
+        ...(o.signal ? { signal: o.signal } : {}),
+      },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (body += d.length + body.length < 64 * 1024 ? d : ""));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    pipeline(createReadStream(o.file), meter, req).catch(reject);
+  });
+  if (answer.status !== 200) {
+    let reason = answer.body;
+    try {
+      reason = (JSON.parse(answer.body) as { error?: string }).error ?? reason;
+    } catch {
+      // not JSON: keep the text
+    }
+    throw new Error(`the destination refused the disk (HTTP ${answer.status}): ${reason}`);
+  }
+  return { bytes: total, sha256, seconds: (Date.now() - started) / 1000 };
+}

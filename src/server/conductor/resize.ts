@@ -1,0 +1,293 @@
+// The conductor's half of cold migration and resize (Nova's migrate_server → prep_resize →
+// resize_instance → finish_resize; then confirm_resize, or revert_resize → finish_revert_resize).
+// Each step is a call to the host that does it, answered when the step is done, so this code
+// knows at every point where the instance is and undoes exactly what was done when a step fails.
+//
+// Claims move with the instance as in Nova: the source's allocation is handed to the migration
+// (consumer `migration-<id>`) and the instance claims the destination for the new flavor, so both
+// hosts hold room until the user decides; confirm frees the source, revert frees the destination.
+import { randomBytes } from "node:crypto";
+import type { z } from "zod";
+import type { RequestContext } from "@/lib/agent-protocol";
+import { prepResizeAckSchema, resizeInstanceAckSchema, type MigrationRpc } from "@/lib/migration-protocol";
+import { ackSchema } from "@/lib/agent-protocol";
+import { POWER_STATE } from "@/lib/states";
+import { db, type Flavor, type Instance, type Migration } from "@/server/db";
+import { recordActionFinish, recordEventFinish, recordEventStart } from "@/server/instances/action-log";
+import { getLogger } from "@/server/logs/logger";
+import { callAgentFor } from "@/server/realtime/agent-rpc";
+import { claim, ClaimRefused, moveAllocations, release } from "@/server/scheduler/claims";
+import { hostStateCache } from "@/server/scheduler/host-state-cache";
+import { requestFor } from "@/server/scheduler/resources";
+import { NoValidHost, placementRequest } from "./build";
+import { flavorColumns, parseSnapshot, snapshotOfFlavor, snapshotOfInstance, type FlavorSnapshot } from "./flavor-snapshot";
+import { addFault, saveInstance } from "./instance-state";
+import { imageRef, instanceSpec } from "./specs";
+
+const CONDUCTOR_EVENT = "conductor_migrate_server";
+const SCHEDULE_EVENT = "schedule_instances";
+/** A copy gets this long beyond the guest's shutdown before the conductor gives up on it. */
+const RESIZE_INSTANCE_TIMEOUT_SEC = 30 * 60;
+
+export const migrationConsumer = (m: Pick<Migration, "id">) => `migration-${m.id}`;
+
+/** A step refused or failed on a host; `host` is where. */
+class StepFailed extends Error {
+  constructor(
+    readonly step: string,
+    readonly host: string,
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+async function call<S extends z.ZodType>(host: string, rpc: MigrationRpc, schema: S, timeoutSec?: number): Promise<z.infer<S>> {
+  try {
+    // Migration calls travel on the same `rpc` event; the agent routes them by method.
+    return await callAgentFor(host, rpc, schema, timeoutSec ? { timeoutSec } : {});
+  } catch (err) {
+    throw new StepFailed(rpc.method, host, err);
+  }
+}
+
+function specWith(instance: Instance, flavor: FlavorSnapshot) {
+  return { ...instanceSpec(instance), ...flavorColumns(flavor) };
+}
+
+export interface MoveRequest {
+  /** The flavor to resize to; null for a migration (same flavor, another host). */
+  flavor: Flavor | null;
+  /** An admin's chosen destination (it must still pass the filters). */
+  targetHost: string | null;
+}
+
+/** Schedules, claims and carries out a cold migration or resize of an instance in resize_prep. */
+export async function moveInstance(uuid: string, req: MoveRequest, ctx: RequestContext, controllerHost: string): Promise<void> {
+  const log = getLogger("stratus.conductor.manager", { ...ctx, instanceUuid: uuid });
+  const instance = await db.instance.findUnique({ where: { uuid } });
+  if (!instance || instance.deletedAt || instance.taskState !== "resize_prep" || !instance.host) {
+    log.info("Instance left resize_prep before the move started; nothing to do");
+    return;
+  }
+  const source = instance.host;
+  const current = await db.flavor.findUnique({ where: { id: instance.flavorId } });
+  const oldFlavor = snapshotOfInstance(instance, current?.name ?? null);
+  const newFlavor = req.flavor ? snapshotOfFlavor(req.flavor) : oldFlavor;
+  const kind = req.flavor ? "resize" : "migration";
+  const migration = await db.migration.create({
+    data: {
+      instanceUuid: uuid,
+      migrationType: kind,
+      status: "pre-migrating",
+      sourceCompute: source,
+      sourceNode: instance.node ?? source,
+      oldFlavorId: oldFlavor.id,
+      newFlavorId: newFlavor.id,
+      oldFlavor: JSON.stringify(oldFlavor),
+      newFlavor: JSON.stringify(newFlavor),
+    },
+  });
+  const consumer = migrationConsumer(migration);
+  await recordEventStart(uuid, ctx.requestId, CONDUCTOR_EVENT, controllerHost);
+  log.info(`${kind === "resize" ? `Resizing to ${newFlavor.name ?? newFlavor.id}` : "Migrating"} from ${source} (migration ${migration.id})`);
+
+  let dest: string | null = null;
+  let moved = false;
+  try {
+    await moveAllocations(uuid, consumer);
+    dest = await scheduleDestination(instance, req, source, ctx, controllerHost);
+    await db.migration.update({ where: { id: migration.id }, data: { destCompute: dest, destNode: dest, status: "migrating" } });
+    const token = randomBytes(32).toString("hex");
+    const image = imageRef(await db.image.findUnique({ where: { id: instance.imageId } }), instance.imageId);
+    const peer = (host: string) => ({ id: migration.id, peerHost: host });
+
+    const prep = await call(dest, { method: "prep_resize", context: ctx, instance: specWith(instance, newFlavor), migration: peer(source), image, token }, prepResizeAckSchema);
+    const now = await db.instance.findUniqueOrThrow({ where: { uuid } });
+    const sent = await call(
+      source,
+      { method: "resize_instance", context: ctx, instance: instanceSpec(now), migration: peer(dest), transferUrl: prep.transferUrl, token },
+      resizeInstanceAckSchema,
+      RESIZE_INSTANCE_TIMEOUT_SEC,
+    );
+    await db.migration.update({
+      where: { id: migration.id },
+      data: { status: "post-migrating", diskTotal: BigInt(sent.bytes), diskProcessed: BigInt(sent.bytes), diskRemaining: 0n },
+    });
+
+    // The instance is the destination's now, with its new flavor (Nova's finish_resize start).
+    const powerOn = instance.vmState === "active";
+    moved = await saveInstance(
+      uuid,
+      { host: dest, node: dest, ...flavorColumns(newFlavor), taskState: "resize_finish", step: `Finishing on ${dest}`, progress: 92 },
+      ["resize_migrated"],
+    );
+    if (!moved) throw new Error("the instance changed while its disk was copied (deleted or reset)");
+    const landed = await db.instance.findUniqueOrThrow({ where: { uuid } });
+    await call(dest, { method: "finish_resize", context: ctx, instance: instanceSpec(landed), migration: peer(source), image, powerOn }, ackSchema);
+    await db.migration.update({ where: { id: migration.id }, data: { status: "finished" } });
+    await recordEventFinish(uuid, ctx.requestId, CONDUCTOR_EVENT, controllerHost, {
+      result: "Success",
+      details: `Moved from ${source} to ${dest}: ${(sent.bytes / 1024 / 1024).toFixed(1)} MiB in ${sent.seconds.toFixed(2)} s`,
+    });
+    log.info(`Migration ${migration.id} finished: ${source} → ${dest}; waiting for confirm or revert`);
+  } catch (err) {
+    await failMove({ uuid, migration, consumer, source, dest, moved, err, ctx, controllerHost });
+  }
+}
+
+/** Picks (and claims) the destination for the new flavor, never the source (Nova's default). */
+async function scheduleDestination(instance: Instance, req: MoveRequest, source: string, ctx: RequestContext, controllerHost: string): Promise<string> {
+  const { uuid } = instance;
+  const cache = hostStateCache();
+  const schedLog = getLogger("stratus.scheduler.manager", { ...ctx, instanceUuid: uuid });
+  await recordEventStart(uuid, ctx.requestId, SCHEDULE_EVENT, controllerHost);
+  const preq = await placementRequest(instance, [uuid], req.flavor ?? undefined);
+  const resources = requestFor(preq.flavor);
+  const refused = new Set<string>([source]);
+  for (let round = 0; round < 3; round++) {
+    const placement = await cache.place({ ...preq, ignoreHosts: [...refused], ...(req.targetHost ? { onlyHosts: [req.targetHost] } : {}) });
+    if (!placement.ok) {
+      const e = placement.result.explanation;
+      const forced = req.targetHost ? ` Requested host ${req.targetHost} did not pass.` : "";
+      const err = new NoValidHost(`${e.message}${forced}`, e.details);
+      await recordEventFinish(uuid, ctx.requestId, SCHEDULE_EVENT, controllerHost, { result: "Error", details: e.details ? `${err.message}\n${e.details}` : err.message });
+      throw err;
+    }
+    const sel = placement.selections[0]!;
+    for (const host of [sel.host, ...sel.alternates]) {
+      if (refused.has(host)) continue;
+      const nodeId = cache.nodeId(host);
+      if (nodeId === undefined) continue;
+      if (host !== sel.host) cache.moveTo(uuid, host, preq.flavor, preq.group?.id ?? null);
+      try {
+        await claim({ nodeId, host }, uuid, uuid, resources);
+        cache.confirm(uuid);
+        schedLog.info(`Selected ${host} for the move of ${uuid} (alternates: ${sel.alternates.join(", ") || "none"})`);
+        await recordEventFinish(uuid, ctx.requestId, SCHEDULE_EVENT, controllerHost, { result: "Success", details: `Selected host ${host}` });
+        return host;
+      } catch (err) {
+        if (!(err instanceof ClaimRefused)) {
+          cache.abandon(uuid);
+          throw err;
+        }
+        refused.add(host);
+      }
+    }
+    cache.abandon(uuid);
+  }
+  const err = new NoValidHost(`No valid host was found. Claims were refused on ${[...refused].filter((h) => h !== source).join(", ")}.`, "");
+  await recordEventFinish(uuid, ctx.requestId, SCHEDULE_EVENT, controllerHost, { result: "Error", details: err.message });
+  throw err;
+}
+
+/**
+ * Undoes a move that failed. Before the instance moved: the destination's claim and files go, the
+ * source's allocation is the instance's again, and the task state is cleared (the source agent has
+ * already powered the guest back on if the copy failed). After it moved (finish failed on the
+ * destination): the destination left the instance in ERROR; the source keeps its copy and claim
+ * so an operator can still recover it.
+ */
+async function failMove(o: {
+  uuid: string;
+  migration: Migration;
+  consumer: string;
+  source: string;
+  dest: string | null;
+  moved: boolean;
+  err: unknown;
+  ctx: RequestContext;
+  controllerHost: string;
+}): Promise<void> {
+  const { uuid, migration, consumer, source, dest, moved, err, ctx, controllerHost } = o;
+  const log = getLogger("stratus.conductor.manager", { ...ctx, instanceUuid: uuid });
+  const message = err instanceof StepFailed ? `${err.step} on ${err.host} failed: ${err.message}` : err instanceof Error ? err.message : String(err);
+  log.warn(`Migration ${migration.id} failed: ${message}`);
+  await db.migration.update({ where: { id: migration.id }, data: { status: "error" } });
+  if (!moved) {
+    if (dest) {
+      const instance = await db.instance.findUnique({ where: { uuid } });
+      if (instance) {
+        const cleanup: MigrationRpc = { method: "revert_resize", context: ctx, instance: instanceSpec(instance), migration: { id: migration.id, peerHost: source } };
+        await call(dest, cleanup, ackSchema).catch((e: unknown) => log.warn(`Could not clean up ${dest}: ${e instanceof Error ? e.message : e}`));
+      }
+    }
+    await release(uuid);
+    await moveAllocations(consumer, uuid);
+    await saveInstance(uuid, { taskState: null, step: null }, ["resize_prep", "resize_migrating", "resize_migrated"]);
+  }
+  const nvh = err instanceof NoValidHost;
+  await addFault(uuid, { code: nvh ? 400 : 500, message: message.slice(0, 255), ...(nvh && err.details ? { details: err.details } : {}), host: controllerHost });
+  await recordEventFinish(uuid, ctx.requestId, CONDUCTOR_EVENT, controllerHost, {
+    result: "Error",
+    details: message,
+    ...(!nvh && err instanceof Error && err.stack ? { traceback: err.stack } : {}),
+  });
+  await recordActionFinish(uuid, ctx.requestId, message);
+}
+
+async function openMigration(uuid: string): Promise<Migration | null> {
+  return db.migration.findFirst({ where: { instanceUuid: uuid, status: "finished" }, orderBy: { id: "desc" } });
+}
+
+/** Keeps the move: the source's copy and claim go (Nova's confirm_resize). */
+export async function confirmResize(uuid: string, ctx: RequestContext, controllerHost: string): Promise<void> {
+  const log = getLogger("stratus.conductor.manager", { ...ctx, instanceUuid: uuid });
+  const migration = await openMigration(uuid);
+  const instance = await db.instance.findUnique({ where: { uuid } });
+  if (!migration || !instance || !migration.sourceCompute) return void log.warn("No finished migration to confirm");
+  const taken = await db.migration.updateMany({ where: { id: migration.id, status: "finished" }, data: { status: "confirming" } });
+  if (taken.count !== 1) return;
+  try {
+    await call(migration.sourceCompute, { method: "confirm_resize", context: ctx, instance: instanceSpec(instance), migration: { id: migration.id, peerHost: instance.host ?? "" } }, ackSchema);
+  } catch (err) {
+    // The source's leftovers are the only loss: the instance is fine where it is. Nova errors the
+    // migration and leaves the instance alone too.
+    const message = err instanceof Error ? err.message : String(err);
+    log.warn(`The source ${migration.sourceCompute} did not clean up: ${message}`);
+    await db.migration.update({ where: { id: migration.id }, data: { status: "error" } });
+    await recordEventStart(uuid, ctx.requestId, "conductor_confirm_resize", controllerHost);
+    await recordEventFinish(uuid, ctx.requestId, "conductor_confirm_resize", controllerHost, { result: "Error", details: message });
+    await recordActionFinish(uuid, ctx.requestId, message);
+    return;
+  }
+  await release(migrationConsumer(migration));
+  await db.migration.update({ where: { id: migration.id }, data: { status: "confirmed" } });
+  const running = instance.powerState === POWER_STATE.RUNNING;
+  await saveInstance(uuid, { vmState: running ? "active" : "stopped", taskState: null, step: null }, [null, "resize_confirming"], { vmState: "resized" });
+  await recordActionFinish(uuid, ctx.requestId);
+  log.info(`Migration ${migration.id} confirmed; ${migration.sourceCompute} is cleaned up`);
+}
+
+/** Undoes the move: the instance goes back to its source with its old flavor (Nova's revert_resize). */
+export async function revertResize(uuid: string, ctx: RequestContext, controllerHost: string): Promise<void> {
+  const log = getLogger("stratus.conductor.manager", { ...ctx, instanceUuid: uuid });
+  const migration = await openMigration(uuid);
+  const instance = await db.instance.findUnique({ where: { uuid } });
+  const oldFlavor = parseSnapshot(migration?.oldFlavor ?? null);
+  const source = migration?.sourceCompute;
+  if (!migration || !instance || !source || !oldFlavor || instance.taskState !== "resize_reverting") return void log.warn("No finished migration to revert");
+  const taken = await db.migration.updateMany({ where: { id: migration.id, status: "finished" }, data: { status: "reverting" } });
+  if (taken.count !== 1) return;
+  const dest = instance.host ?? "";
+  const peer = (host: string) => ({ id: migration.id, peerHost: host });
+  const powerOn = instance.powerState === POWER_STATE.RUNNING;
+  try {
+    await call(dest, { method: "revert_resize", context: ctx, instance: instanceSpec(instance), migration: peer(source) }, ackSchema);
+    await release(uuid);
+    await moveAllocations(migrationConsumer(migration), uuid);
+    await saveInstance(uuid, { host: source, node: migration.sourceNode ?? source, ...flavorColumns(oldFlavor), step: `Reverting on ${source}` }, ["resize_reverting"]);
+    const back = await db.instance.findUniqueOrThrow({ where: { uuid } });
+    const image = imageRef(await db.image.findUnique({ where: { id: back.imageId } }), back.imageId);
+    await call(source, { method: "finish_revert_resize", context: ctx, instance: instanceSpec(back), migration: peer(dest), image, powerOn }, ackSchema);
+    await db.migration.update({ where: { id: migration.id }, data: { status: "reverted" } });
+    log.info(`Migration ${migration.id} reverted: the instance is back on ${source}`);
+  } catch (err) {
+    const message = err instanceof StepFailed ? `${err.step} on ${err.host} failed: ${err.message}` : err instanceof Error ? err.message : String(err);
+    log.error(`Reverting migration ${migration.id} failed: ${message}`);
+    await db.migration.update({ where: { id: migration.id }, data: { status: "error" } });
+    await saveInstance(uuid, { vmState: "error", taskState: null, step: null }, ["resize_reverting"]);
+    await addFault(uuid, { code: 500, message: message.slice(0, 255), host: controllerHost });
+    await recordActionFinish(uuid, ctx.requestId, message);
+  }
+}
