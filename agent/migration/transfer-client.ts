@@ -9,6 +9,9 @@ import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { TRANSFER_HEADERS } from "@/lib/migration-protocol";
 
+/** Reads in 1 MiB pieces: 16× fewer chunks than the default to hash, count and write. */
+const CHUNK = 1024 * 1024;
+
 export interface SendProgress {
   sent: number;
   total: number;
@@ -22,7 +25,7 @@ export interface SentDisk {
 
 async function sha256Of(file: string, signal?: AbortSignal): Promise<string> {
   const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+  for await (const chunk of createReadStream(file, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>) {
     signal?.throwIfAborted();
     hash.update(chunk);
   }
@@ -71,7 +74,7 @@ export async function sendDisk(o: {
       },
     );
     req.on("error", reject);
-    pipeline(createReadStream(o.file), meter, req).catch(reject);
+    pipeline(createReadStream(o.file, { highWaterMark: CHUNK }), meter, req).catch(reject);
   });
   if (answer.status !== 200) {
     let reason = answer.body;

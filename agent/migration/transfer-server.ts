@@ -160,7 +160,7 @@ export class TransferServer {
       },
     });
     try {
-      await pipeline(req, count, createWriteStream(part));
+      await pipeline(req, count, createWriteStream(part, { highWaterMark: 1024 * 1024 }));
       if (bytes !== length) throw new Error(`the transfer ended after ${bytes} of ${length} bytes`);
       const actual = hash.digest("hex");
       if (actual !== declared) throw new Error(`checksum mismatch: received ${actual}, the source declared ${declared}`);

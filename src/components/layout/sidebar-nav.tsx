@@ -14,7 +14,7 @@ const PROJECT_NAV: NavItem[] = [
   { href: "/images", label: "Images" },
   { href: "/server-groups", label: "Server Groups" },
 ];
-// More admin panels (Flavors, ...) join this list as they are built.
+// Admin panels; members never see this section (and the API refuses them anyway).
 const ADMIN_NAV: NavItem[] = [
   { href: "/admin/hypervisors", label: "Hypervisors" },
   { href: "/admin/flavors", label: "Flavors" },
