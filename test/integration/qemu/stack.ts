@@ -27,6 +27,17 @@ export interface QemuStackOptions {
   controllerEnv?: Record<string, string>;
   /** Name of the libvirt host's state dir (default "qemu-compute"). */
   hostName?: string;
+  /** More compute hosts, each its own libvirtd and agent (migration tests): their host names. */
+  peerHosts?: string[];
+}
+
+/** One compute host of the stack: its libvirt daemon, its agent and where its files are. */
+export interface QemuCompute {
+  name: string;
+  host: LibvirtHost;
+  agent: Agent;
+  instanceDir(uuid: string): string;
+  console(uuid: string): ConsoleLog;
 }
 
 export interface QemuStack {
@@ -36,6 +47,8 @@ export interface QemuStack {
   agent: Agent;
   admin: ApiClient;
   adminCookie: string;
+  /** Every compute host, the first one (`host`, `agent`) first. */
+  computes: QemuCompute[];
   /** How long each part of the start took, in ms (for the suite's timing report). */
   startup: Array<[string, number]>;
   /** The agent's instances path (Nova's instances_path): `<uuid>/disk`, `_base/<sha1>`. */
@@ -70,22 +83,32 @@ export async function startQemuStack(options: QemuStackOptions = {}): Promise<Qe
   lap("private libvirtd + virtlogd");
   let controller: Controller | undefined;
   let agent: Agent | undefined;
+  const peers: QemuCompute[] = [];
   const uploaded: string[] = [];
-  try {
-    controller = await startController({ agentHosts: [COMPUTE_HOST], ...(options.controllerEnv ? { env: options.controllerEnv } : {}) });
-    lap("controller (database, migrate, seed, start)");
-    agent = startAgent({
-      host: COMPUTE_HOST,
-      controllerUrl: controller.url,
-      tokenFile: controller.tokenFile(COMPUTE_HOST),
-      env: {
-        STRATUS_LIBVIRT_URI: host.uri,
-        STRATUS_INSTANCES_PATH: host.instancesDir,
-        STRATUS_DISK_GB: "100",
-        ...options.agentEnv,
-      },
+  const compute = (name: string, h: LibvirtHost, a: Agent): QemuCompute => ({
+    name,
+    host: h,
+    agent: a,
+    instanceDir: (uuid) => path.join(h.instancesDir, uuid),
+    console: (uuid) => new ConsoleLog(path.join(h.instancesDir, uuid, "console.log")),
+  });
+  const startComputeAgent = (ctl: Controller, name: string, h: LibvirtHost): Agent =>
+    startAgent({
+      host: name,
+      controllerUrl: ctl.url,
+      tokenFile: ctl.tokenFile(name),
+      env: { STRATUS_LIBVIRT_URI: h.uri, STRATUS_INSTANCES_PATH: h.instancesDir, STRATUS_DISK_GB: "100", ...options.agentEnv },
     });
-    await waitForHypervisors(controller.databaseUrl, [COMPUTE_HOST], 120_000, [agent]);
+  try {
+    const peerNames = options.peerHosts ?? [];
+    controller = await startController({ agentHosts: [COMPUTE_HOST, ...peerNames], ...(options.controllerEnv ? { env: options.controllerEnv } : {}) });
+    lap("controller (database, migrate, seed, start)");
+    agent = startComputeAgent(controller, COMPUTE_HOST, host);
+    for (const name of peerNames) {
+      const h = await startLibvirtHost(name, { tcpPort: false });
+      peers.push(compute(name, h, startComputeAgent(controller, name, h)));
+    }
+    await waitForHypervisors(controller.databaseUrl, [COMPUTE_HOST, ...peerNames], 120_000, [agent, ...peers.map((p) => p.agent)]);
     lap("agent registered");
     const { api: admin, cookie: adminCookie } = await login(controller.url, controller.credentials.admin.username, controller.credentials.admin.password);
     const ctl = controller;
@@ -96,6 +119,7 @@ export async function startQemuStack(options: QemuStackOptions = {}): Promise<Qe
       host,
       controller: ctl,
       agent: agt,
+      computes: [compute(COMPUTE_HOST, host, agt), ...peers],
       admin,
       adminCookie,
       instancesDir: host.instancesDir,
@@ -123,15 +147,17 @@ export async function startQemuStack(options: QemuStackOptions = {}): Promise<Qe
       async stop() {
         // Uploaded files live in the controller's shared image store (var/images).
         for (const id of uploaded) await admin.image.delete.mutate({ id }).catch(() => undefined);
-        await agt.stop();
+        await Promise.all([agt, ...peers.map((p) => p.agent)].map((a) => a.stop()));
         await ctl.stop();
-        await host.stop();
+        await Promise.all([host, ...peers.map((p) => p.host)].map((h) => h.stop()));
       },
     };
   } catch (error) {
     await agent?.stop().catch(() => undefined);
+    for (const p of peers) await p.agent.stop().catch(() => undefined);
     await controller?.stop().catch(() => undefined);
     await host.stop().catch(() => undefined);
+    for (const p of peers) await p.host.stop().catch(() => undefined);
     throw error;
   }
 }
