@@ -1,12 +1,15 @@
 "use client";
 // The Instances table: Horizon's columns, one row per instance, a checkbox per row for bulk
 // actions and the row's action menu (first allowed action as a button, the rest in a dropdown).
+// Sortable headers ask the server for another order; the table itself never reorders rows.
 import Link from "next/link";
 import { useEffect, useRef } from "react";
 import { useSession } from "@/components/layout/auth-gate";
 import { useNow } from "@/components/ui/clock";
 import { LockIcon } from "@/components/ui/icons";
 import { RelativeTime } from "@/components/ui/relative-time";
+import { SortableHeader } from "@/components/ui/sortable-header";
+import type { ListSort, ListSortKey } from "@/lib/instance-list-query";
 import type { InstanceView } from "@/lib/instance-view";
 import { powerStateDisplay } from "@/lib/states";
 import { InstanceActions } from "./instance-actions";
@@ -102,6 +105,7 @@ function InstanceRow({
       <td className={TD}>
         <InstanceStatus instance={instance} />
       </td>
+      <td className={`${TD} whitespace-nowrap`}>{instance.availabilityZone ?? <span className="text-zinc-500 dark:text-zinc-400">-</span>}</td>
       <td className={TD}>
         <InstanceTask instance={instance} />
       </td>
@@ -109,6 +113,9 @@ function InstanceRow({
       {showHost && <td className={`${TD} whitespace-nowrap`}>{instance.host ?? <span className="text-zinc-500 dark:text-zinc-400">-</span>}</td>}
       <td className={`${TD} whitespace-nowrap text-zinc-600 dark:text-zinc-400`}>
         <RelativeTime value={instance.createdAt} />
+      </td>
+      <td className={`${TD} whitespace-nowrap text-zinc-600 dark:text-zinc-400`}>
+        <RelativeTime value={instance.updatedAt} />
       </td>
       <td className={`${TD} text-right whitespace-nowrap`}>
         <InstanceActions instance={instance} />
@@ -121,10 +128,14 @@ export function InstancesTable({
   items,
   selected,
   onSelectionChange,
+  sort,
+  onSort,
 }: {
   items: InstanceView[];
   selected: ReadonlySet<string>;
   onSelectionChange: (next: Set<string>) => void;
+  sort: ListSort;
+  onSort: (key: ListSortKey) => void;
 }) {
   // The host is an operator's detail (Nova shows OS-EXT-SRV-ATTR:host to admins only).
   const { isAdmin } = useSession();
@@ -135,6 +146,9 @@ export function InstancesTable({
     else next.add(uuid);
     onSelectionChange(next);
   }
+  const sortable = (key: ListSortKey, label: string, className = TH) => (
+    <SortableHeader label={label} active={sort.sort === key} dir={sort.dir} onSort={() => onSort(key)} className={className} />
+  );
   return (
     <div className="overflow-x-auto">
       <table className="w-full text-sm">
@@ -144,32 +158,22 @@ export function InstancesTable({
             <th scope="col" className={`${TH} w-10`}>
               <SelectAllCheckbox items={items} selected={selected} onChange={onSelectionChange} />
             </th>
-            <th scope="col" className={TH}>
-              Name
-            </th>
+            {sortable("name", "Name")}
             <th scope="col" className={TH}>
               Image
             </th>
-            <th scope="col" className={TH}>
-              Flavor
-            </th>
-            <th scope="col" className={TH}>
-              Status
-            </th>
+            {sortable("flavor", "Flavor")}
+            {sortable("status", "Status")}
+            {sortable("zone", "Availability Zone")}
             <th scope="col" className={TH}>
               Task
             </th>
             <th scope="col" className={TH}>
               Power State
             </th>
-            {isAdmin && (
-              <th scope="col" className={TH}>
-                Host
-              </th>
-            )}
-            <th scope="col" className={TH}>
-              Age
-            </th>
+            {isAdmin && sortable("host", "Host")}
+            {sortable("created", "Created")}
+            {sortable("updated", "Updated")}
             <th scope="col" className={`${TH} text-right`}>
               <span className="sr-only">Actions</span>
             </th>
