@@ -29,6 +29,11 @@ const PAGE_SIZE = 50;
 const CHROMIUM = "/usr/bin/chromium";
 const PROBE = "live-probe";
 
+/** Progress on stderr, so the figures on stdout stay clean. */
+function step(what: string): void {
+  process.stderr.write(`bench:ui: ${what}\n`);
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -142,8 +147,11 @@ async function main(): Promise<void> {
   const browser = await chromium.launch({ executablePath: CHROMIUM });
   try {
     await waitForHypervisors(controller.databaseUrl, ["compute-1"], 120_000, [agent]);
+    step("controller and agent up; logging in");
     const { api, cookie } = await login(controller.url, "admin", controller.credentials.admin.password);
+    step(`inserting ${INSTANCES} instance rows`);
     const seeded = await insertInstanceRows(controller.databaseUrl, "admin", INSTANCES);
+    step("launching the probe instance");
 
     // The probe is a real guest on the agent's test:/// hypervisor, and the newest row of page 1.
     const imageId = (await api.image.list.query())[0]!.id;
@@ -151,11 +159,13 @@ async function main(): Promise<void> {
     const probe = instances[0]!.uuid;
     await eventually(async () => ((await api.server.get.query({ id: probe })).status === "ACTIVE" ? true : undefined), 60_000, "the probe to be ACTIVE");
 
+    step("timing the list API");
     // 1. The list API over HTTP, as the browser calls it.
     await timeListApi(controller.url, cookie, listQueries(20, seeded.flavorNames)); // warm-up, not counted
     const defaultPage = await timeListApi(controller.url, cookie, Array.from({ length: CALLS }, () => ({ page: 1, pageSize: PAGE_SIZE })));
     const mixed = await timeListApi(controller.url, cookie, listQueries(CALLS, seeded.flavorNames));
 
+    step("timing the page in Chromium");
     // 2. The page in Chromium, logged in with the same session.
     const context = await browser.newContext();
     const [name, ...rest] = cookie.split("=");
@@ -168,6 +178,7 @@ async function main(): Promise<void> {
     const pageChanges: number[] = [];
     for (let i = 0; i < RENDERS; i++) pageChanges.push(await timePageChange(page));
 
+    step("timing live updates");
     // 3. Agent event → row: pause and unpause the probe on page 1 and watch its row.
     await page.goto(url);
     await page.getByTestId("live-status").and(page.locator("[data-status=connected]")).waitFor();
@@ -195,6 +206,9 @@ async function main(): Promise<void> {
     console.log("live update (agent's report applied by the controller → row's data-status in the browser):");
     console.log(`  ${summary("pause/unpause on test:///", live)}`);
     await context.close();
+  } catch (err) {
+    console.error(`controller output (tail):\n${controller.logs().slice(-6000)}`);
+    throw err;
   } finally {
     await browser.close();
     await agent.stop();

@@ -26,8 +26,14 @@ const text = (label: string) =>
     .max(255, `${label} filter must be at most 255 characters`);
 
 export const listFiltersSchema = z.object({
-  /** Case-insensitive substring of the display name (Nova takes a regex; we do not). */
-  name: text("Name").optional(),
+  /**
+   * Case-insensitive substring of the display name (Nova takes a regex; we do not). It runs as SQL
+   * LIKE on both databases, so `%` and `_` are wildcards there too; a backslash, an escape on
+   * PostgreSQL but a plain character on SQLite, is refused so both answer alike.
+   */
+  name: text("Name")
+    .refine((v) => !v.includes("\\"), "Name filter cannot contain a backslash")
+    .optional(),
   /** Nova's API status, e.g. ACTIVE, SHUTOFF, ERROR. */
   status: z
     .string()

@@ -30,6 +30,7 @@ describe("server list input", () => {
 
   it("refuses empty filters, bad timestamps and bad pages", () => {
     expect(issues({ name: "   " })).toEqual(["Name filter must not be empty"]);
+    expect(issues({ name: "a\\b" })).toEqual(["Name filter cannot contain a backslash"]);
     expect(issues({ changesSince: "yesterday" })[0]).toMatch(/Changes since must be an ISO 8601 timestamp/);
     expect(issues({ page: 0 })).toEqual(["Page must be at least 1"]);
     expect(issues({ pageSize: 500 })).toEqual(["Page size must be at most 200"]);
