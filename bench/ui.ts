@@ -6,6 +6,7 @@
 //
 // The rows are written straight into the database (setup); everything measured goes through the
 // production controller, its HTTP API, Socket.IO and a real agent on libvirt's test driver.
+import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { chromium, type Page } from "playwright";
 import { LIST_SORT_KEYS, type ServerListInput } from "../src/lib/instance-list-query";
@@ -142,15 +143,22 @@ async function waitSeen(page: Page, status: string, after: number): Promise<Stat
 }
 
 async function main(): Promise<void> {
-  const controller = await startController({ agentHosts: ["compute-1"], env: { STRATUS_LOG_LEVEL: "warn" } });
+  const controller = await startController({ agentHosts: ["compute-1"], env: { STRATUS_LOG_LEVEL: process.env.STRATUS_LOG_LEVEL ?? "warn" } });
   const agent = startAgent({ host: "compute-1", controllerUrl: controller.url, tokenFile: controller.tokenFile("compute-1"), env: { STRATUS_LOG_LEVEL: "warn" } });
-  const browser = await chromium.launch({ executablePath: CHROMIUM });
+  // The e2e suite's flags: no sandbox in this container, and no background calls to a network
+  // the machine does not have.
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
   try {
     await waitForHypervisors(controller.databaseUrl, ["compute-1"], 120_000, [agent]);
-    step("controller and agent up; logging in");
-    const { api, cookie } = await login(controller.url, "admin", controller.credentials.admin.password);
     step(`inserting ${INSTANCES} instance rows`);
     const seeded = await insertInstanceRows(controller.databaseUrl, "admin", INSTANCES);
+    // better-sqlite3 blocked this event loop for seconds: let fetch see the kept-alive sockets the
+    // server closed meanwhile, or it would send the next request down a dead one.
+    await sleep(500);
+    const { api, cookie } = await login(controller.url, "admin", controller.credentials.admin.password);
     step("launching the probe instance");
 
     // The probe is a real guest on the agent's test:/// hypervisor, and the newest row of page 1.
@@ -207,7 +215,8 @@ async function main(): Promise<void> {
     console.log(`  ${summary("pause/unpause on test:///", live)}`);
     await context.close();
   } catch (err) {
-    console.error(`controller output (tail):\n${controller.logs().slice(-6000)}`);
+    const exit = controller.exitInfo();
+    console.error(`controller ${exit ? `exited: ${JSON.stringify(exit)}` : "still running"}; output (tail):\n${controller.logs().slice(-6000)}`);
     throw err;
   } finally {
     await browser.close();
