@@ -3,7 +3,7 @@
 // actions and the row's action menu (first allowed action as a button, the rest in a dropdown).
 // Sortable headers ask the server for another order; the table itself never reorders rows.
 import Link from "next/link";
-import { useEffect, useRef } from "react";
+import { memo, useEffect, useRef } from "react";
 import { useSession } from "@/components/layout/auth-gate";
 import { useNow } from "@/components/ui/clock";
 import { LockIcon } from "@/components/ui/icons";
@@ -51,7 +51,9 @@ export function LockedBadge({ locked }: { locked: boolean }) {
   );
 }
 
-function InstanceRow({
+// Memoised: a live event replaces one row's object and leaves the others' identical, so only the
+// changed row renders again.
+const InstanceRow = memo(function InstanceRow({
   instance,
   selected,
   showHost,
@@ -62,7 +64,7 @@ function InstanceRow({
   selected: boolean;
   showHost: boolean;
   now: number;
-  onToggle: () => void;
+  onToggle: (uuid: string) => void;
 }) {
   const busy = isInTransition(instance);
   const stuck = isTaskStuck(instance, now);
@@ -85,7 +87,7 @@ function InstanceRow({
       }
     >
       <td className={`${TD} w-10`}>
-        <input type="checkbox" aria-label={`Select ${instance.name}`} checked={selected} onChange={onToggle} className="size-4 accent-indigo-600" />
+        <input type="checkbox" aria-label={`Select ${instance.name}`} checked={selected} onChange={() => onToggle(instance.uuid)} className="size-4 accent-indigo-600" />
       </td>
       <th scope="row" className={`${TD} text-left font-medium whitespace-nowrap`}>
         <Link
@@ -122,30 +124,27 @@ function InstanceRow({
       </td>
     </tr>
   );
-}
+});
 
 export function InstancesTable({
   items,
   selected,
   onSelectionChange,
+  onToggle,
   sort,
   onSort,
 }: {
   items: InstanceView[];
   selected: ReadonlySet<string>;
   onSelectionChange: (next: Set<string>) => void;
+  /** Flips one row's checkbox; keep it stable (useCallback) so unchanged rows skip rendering. */
+  onToggle: (uuid: string) => void;
   sort: ListSort;
   onSort: (key: ListSortKey) => void;
 }) {
   // The host is an operator's detail (Nova shows OS-EXT-SRV-ATTR:host to admins only).
   const { isAdmin } = useSession();
   const now = useNow();
-  function toggle(uuid: string) {
-    const next = new Set(selected);
-    if (next.has(uuid)) next.delete(uuid);
-    else next.add(uuid);
-    onSelectionChange(next);
-  }
   const sortable = (key: ListSortKey, label: string, className = TH) => (
     <SortableHeader label={label} active={sort.sort === key} dir={sort.dir} onSort={() => onSort(key)} className={className} />
   );
@@ -187,7 +186,7 @@ export function InstancesTable({
               selected={selected.has(instance.uuid)}
               showHost={isAdmin}
               now={now}
-              onToggle={() => toggle(instance.uuid)}
+              onToggle={onToggle}
             />
           ))}
         </tbody>

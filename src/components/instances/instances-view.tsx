@@ -7,7 +7,7 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useMemo, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 import { useSession } from "@/components/layout/auth-gate";
 import { ErrorAlert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -58,6 +58,16 @@ export function InstancesView() {
   const items = useMemo(() => list.data?.items ?? [], [list.data]);
   // Rows that left the page (deleted, or moved by paging) drop out of the selection.
   const selected = useMemo(() => new Set(items.filter((i) => selection.has(i.uuid)).map((i) => i.uuid)), [items, selection]);
+  const toggleOne = useCallback(
+    (uuid: string) =>
+      setSelection((s) => {
+        const next = new Set(s);
+        if (next.has(uuid)) next.delete(uuid);
+        else next.add(uuid);
+        return next;
+      }),
+    [],
+  );
   const selectedRows = items.filter((i) => selected.has(i.uuid));
   const allowedFor = (action: InstanceActionName) => selectedRows.filter((i) => checkAction(action, i, { isAdmin }).allowed);
   const bulkDeletable = allowedFor("delete");
@@ -178,7 +188,7 @@ export function InstancesView() {
             Instances are virtual machines running on the cloud&apos;s compute hosts. Launch one from a flavor and an image.
           </EmptyState>
         ) : (
-          <InstancesTable items={items} selected={selected} onSelectionChange={setSelection} sort={sort} onSort={sortBy} />
+          <InstancesTable items={items} selected={selected} onSelectionChange={setSelection} onToggle={toggleOne} sort={sort} onSort={sortBy} />
         )}
       </section>
 
