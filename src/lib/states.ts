@@ -102,27 +102,30 @@ export function powerStateDisplay(p: number): string {
   return POWER_DISPLAY[p] ?? "No State";
 }
 
-export type ApiStatus =
-  | "ACTIVE"
-  | "BUILD"
-  | "REBOOT"
-  | "HARD_REBOOT"
-  | "PASSWORD"
-  | "REBUILD"
-  | "MIGRATING"
-  | "RESIZE"
-  | "SHUTOFF"
-  | "VERIFY_RESIZE"
-  | "REVERT_RESIZE"
-  | "PAUSED"
-  | "SUSPENDED"
-  | "RESCUE"
-  | "ERROR"
-  | "DELETED"
-  | "SOFT_DELETED"
-  | "SHELVED"
-  | "SHELVED_OFFLOADED"
-  | "UNKNOWN";
+/** Nova's API statuses (the `status` of GET /servers). */
+export const API_STATUSES = [
+  "ACTIVE",
+  "BUILD",
+  "REBOOT",
+  "HARD_REBOOT",
+  "PASSWORD",
+  "REBUILD",
+  "MIGRATING",
+  "RESIZE",
+  "SHUTOFF",
+  "VERIFY_RESIZE",
+  "REVERT_RESIZE",
+  "PAUSED",
+  "SUSPENDED",
+  "RESCUE",
+  "ERROR",
+  "DELETED",
+  "SOFT_DELETED",
+  "SHELVED",
+  "SHELVED_OFFLOADED",
+  "UNKNOWN",
+] as const;
+export type ApiStatus = (typeof API_STATUSES)[number];
 
 const SOFT_REBOOT: readonly string[] = ["rebooting", "reboot_pending", "reboot_started"];
 const HARD_REBOOT: readonly string[] = ["rebooting_hard", "reboot_pending_hard", "reboot_started_hard"];

@@ -1,12 +1,15 @@
 "use client";
 // The Instances table: Horizon's columns, one row per instance, a checkbox per row for bulk
 // actions and the row's action menu (first allowed action as a button, the rest in a dropdown).
+// Sortable headers ask the server for another order; the table itself never reorders rows.
 import Link from "next/link";
-import { useEffect, useRef } from "react";
+import { memo, useEffect, useRef } from "react";
 import { useSession } from "@/components/layout/auth-gate";
 import { useNow } from "@/components/ui/clock";
 import { LockIcon } from "@/components/ui/icons";
 import { RelativeTime } from "@/components/ui/relative-time";
+import { SortableHeader } from "@/components/ui/sortable-header";
+import type { ListSort, ListSortKey } from "@/lib/instance-list-query";
 import type { InstanceView } from "@/lib/instance-view";
 import { powerStateDisplay } from "@/lib/states";
 import { InstanceActions } from "./instance-actions";
@@ -48,7 +51,9 @@ export function LockedBadge({ locked }: { locked: boolean }) {
   );
 }
 
-function InstanceRow({
+// Memoised: a live event replaces one row's object and leaves the others' identical, so only the
+// changed row renders again.
+const InstanceRow = memo(function InstanceRow({
   instance,
   selected,
   showHost,
@@ -59,7 +64,7 @@ function InstanceRow({
   selected: boolean;
   showHost: boolean;
   now: number;
-  onToggle: () => void;
+  onToggle: (uuid: string) => void;
 }) {
   const busy = isInTransition(instance);
   const stuck = isTaskStuck(instance, now);
@@ -82,7 +87,7 @@ function InstanceRow({
       }
     >
       <td className={`${TD} w-10`}>
-        <input type="checkbox" aria-label={`Select ${instance.name}`} checked={selected} onChange={onToggle} className="size-4 accent-indigo-600" />
+        <input type="checkbox" aria-label={`Select ${instance.name}`} checked={selected} onChange={() => onToggle(instance.uuid)} className="size-4 accent-indigo-600" />
       </td>
       <th scope="row" className={`${TD} text-left font-medium whitespace-nowrap`}>
         <Link
@@ -102,6 +107,7 @@ function InstanceRow({
       <td className={TD}>
         <InstanceStatus instance={instance} />
       </td>
+      <td className={`${TD} whitespace-nowrap`}>{instance.availabilityZone ?? <span className="text-zinc-500 dark:text-zinc-400">-</span>}</td>
       <td className={TD}>
         <InstanceTask instance={instance} />
       </td>
@@ -110,31 +116,38 @@ function InstanceRow({
       <td className={`${TD} whitespace-nowrap text-zinc-600 dark:text-zinc-400`}>
         <RelativeTime value={instance.createdAt} />
       </td>
+      <td className={`${TD} whitespace-nowrap text-zinc-600 dark:text-zinc-400`}>
+        <RelativeTime value={instance.updatedAt} />
+      </td>
       <td className={`${TD} text-right whitespace-nowrap`}>
         <InstanceActions instance={instance} />
       </td>
     </tr>
   );
-}
+});
 
 export function InstancesTable({
   items,
   selected,
   onSelectionChange,
+  onToggle,
+  sort,
+  onSort,
 }: {
   items: InstanceView[];
   selected: ReadonlySet<string>;
   onSelectionChange: (next: Set<string>) => void;
+  /** Flips one row's checkbox; keep it stable (useCallback) so unchanged rows skip rendering. */
+  onToggle: (uuid: string) => void;
+  sort: ListSort;
+  onSort: (key: ListSortKey) => void;
 }) {
   // The host is an operator's detail (Nova shows OS-EXT-SRV-ATTR:host to admins only).
   const { isAdmin } = useSession();
   const now = useNow();
-  function toggle(uuid: string) {
-    const next = new Set(selected);
-    if (next.has(uuid)) next.delete(uuid);
-    else next.add(uuid);
-    onSelectionChange(next);
-  }
+  const sortable = (key: ListSortKey, label: string, className = TH) => (
+    <SortableHeader label={label} active={sort.sort === key} dir={sort.dir} onSort={() => onSort(key)} className={className} />
+  );
   return (
     <div className="overflow-x-auto">
       <table className="w-full text-sm">
@@ -144,32 +157,22 @@ export function InstancesTable({
             <th scope="col" className={`${TH} w-10`}>
               <SelectAllCheckbox items={items} selected={selected} onChange={onSelectionChange} />
             </th>
-            <th scope="col" className={TH}>
-              Name
-            </th>
+            {sortable("name", "Name")}
             <th scope="col" className={TH}>
               Image
             </th>
-            <th scope="col" className={TH}>
-              Flavor
-            </th>
-            <th scope="col" className={TH}>
-              Status
-            </th>
+            {sortable("flavor", "Flavor")}
+            {sortable("status", "Status")}
+            {sortable("zone", "Availability Zone")}
             <th scope="col" className={TH}>
               Task
             </th>
             <th scope="col" className={TH}>
               Power State
             </th>
-            {isAdmin && (
-              <th scope="col" className={TH}>
-                Host
-              </th>
-            )}
-            <th scope="col" className={TH}>
-              Age
-            </th>
+            {isAdmin && sortable("host", "Host")}
+            {sortable("created", "Created")}
+            {sortable("updated", "Updated")}
             <th scope="col" className={`${TH} text-right`}>
               <span className="sr-only">Actions</span>
             </th>
@@ -183,7 +186,7 @@ export function InstancesTable({
               selected={selected.has(instance.uuid)}
               showHost={isAdmin}
               now={now}
-              onToggle={() => toggle(instance.uuid)}
+              onToggle={onToggle}
             />
           ))}
         </tbody>

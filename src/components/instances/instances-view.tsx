@@ -1,12 +1,13 @@
 "use client";
-// The Instances page body: reads the page number from the URL, lists that page, and hosts the
+// The Instances page body: reads page, filters and sort from the URL, lists that page from the
+// server (which filters, sorts and paginates), and hosts the
 // Launch dialog and the bulk actions on checked rows (Horizon's Delete Instances button and its
 // "More Actions" menu: Start, Shut Off, Soft Reboot). Rows change live through the cache patches
 // in src/lib/realtime.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { usePathname, useSearchParams } from "next/navigation";
-import { useMemo, useState } from "react";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { useCallback, useMemo, useState } from "react";
 import { useSession } from "@/components/layout/auth-gate";
 import { ErrorAlert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -16,9 +17,12 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Pagination } from "@/components/ui/pagination";
 import { useToast } from "@/components/ui/toaster";
 import { checkAction, type InstanceActionName } from "@/lib/instance-actions";
+import { activeFilters, type ListFilters, type ListSortKey } from "@/lib/instance-list-query";
+import { listUrlQuery, readListUrl } from "@/lib/instance-list-url";
 import { errorMessage, useTRPC, useTRPCClient } from "@/lib/trpc/client";
 import { dialogFor, pluralLabel } from "./action-registry";
 import { acceptedMessage, InstanceActionDialog, runBatch, type ActionRequest } from "./instance-action-dialog";
+import { InstanceFilterBar } from "./instance-filter-bar";
 import { InstancesTable } from "./instances-table";
 import { LaunchInstanceDialog } from "./launch-instance-dialog";
 
@@ -27,10 +31,8 @@ export const INSTANCES_PAGE_SIZE = 50;
 /** Horizon's table_actions_menu for checked rows. */
 const BULK_MENU: readonly InstanceActionName[] = ["start", "stop", "reboot"];
 
-function pageFromParam(value: string | null): number {
-  const n = Number(value);
-  return Number.isInteger(n) && n >= 1 ? n : 1;
-}
+/** Times read newest first on a first click; names and the rest read A→Z. */
+const DESC_FIRST: readonly ListSortKey[] = ["created", "updated"];
 
 export function InstancesView() {
   const trpc = useTRPC();
@@ -39,10 +41,12 @@ export function InstancesView() {
   const { isAdmin } = useSession();
   const params = useSearchParams();
   const pathname = usePathname();
-  const page = pageFromParam(params.get("page"));
+  const router = useRouter();
+  const { page, filters, sort, invalid } = readListUrl(params);
+  const filtered = activeFilters(filters).length > 0;
 
   const list = useQuery({
-    ...trpc.server.list.queryOptions({ page, pageSize: INSTANCES_PAGE_SIZE }),
+    ...trpc.server.list.queryOptions({ page, pageSize: INSTANCES_PAGE_SIZE, ...filters, ...sort }),
     placeholderData: keepPreviousData,
   });
 
@@ -54,6 +58,16 @@ export function InstancesView() {
   const items = useMemo(() => list.data?.items ?? [], [list.data]);
   // Rows that left the page (deleted, or moved by paging) drop out of the selection.
   const selected = useMemo(() => new Set(items.filter((i) => selection.has(i.uuid)).map((i) => i.uuid)), [items, selection]);
+  const toggleOne = useCallback(
+    (uuid: string) =>
+      setSelection((s) => {
+        const next = new Set(s);
+        if (next.has(uuid)) next.delete(uuid);
+        else next.add(uuid);
+        return next;
+      }),
+    [],
+  );
   const selectedRows = items.filter((i) => selected.has(i.uuid));
   const allowedFor = (action: InstanceActionName) => selectedRows.filter((i) => checkAction(action, i, { isAdmin }).allowed);
   const bulkDeletable = allowedFor("delete");
@@ -61,7 +75,13 @@ export function InstancesView() {
   // The dialog reads the rows as they are now, not as they were when it opened.
   const liveRequest = request && { ...request, targets: request.targets.map((t) => items.find((i) => i.uuid === t.uuid) ?? t) };
 
-  const hrefFor = (p: number) => (p === 1 ? pathname : `${pathname}?page=${p}`);
+  const hrefFor = (p: number) => pathname + listUrlQuery({ page: p, filters, sort });
+  // A new filter or order starts again from the first page; push, so Back undoes it.
+  const setFilters = (next: ListFilters) => router.push(pathname + listUrlQuery({ page: 1, filters: next, sort }));
+  function sortBy(key: ListSortKey) {
+    const dir = sort.sort === key ? (sort.dir === "asc" ? "desc" : "asc") : DESC_FIRST.includes(key) ? "desc" : "asc";
+    router.push(pathname + listUrlQuery({ page: 1, filters, sort: { sort: key, dir } }));
+  }
 
   function dropFromSelection(action: InstanceActionName, uuids: string[]) {
     if (action === "delete") setSelection((s) => new Set([...s].filter((u) => !uuids.includes(u))));
@@ -124,6 +144,9 @@ export function InstancesView() {
         }
       />
 
+      <InstanceFilterBar filters={filters} isAdmin={isAdmin} onChange={setFilters} />
+
+      {invalid.length > 0 && <ErrorAlert>Ignored in the address: {invalid.join("; ")}.</ErrorAlert>}
       {list.isError && <ErrorAlert>Unable to retrieve instances: {errorMessage(list.error)}</ErrorAlert>}
 
       <section aria-label="Instance list" className="overflow-hidden rounded-xl border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
@@ -142,6 +165,17 @@ export function InstancesView() {
           >
             The list is shorter than this page number.
           </EmptyState>
+        ) : items.length === 0 && !list.isError && filtered ? (
+          <EmptyState
+            title="No instances match these filters"
+            action={
+              <Button variant="secondary" onClick={() => setFilters({})}>
+                Clear filters
+              </Button>
+            }
+          >
+            Remove a filter or change its value to see more instances.
+          </EmptyState>
         ) : items.length === 0 && !list.isError ? (
           <EmptyState
             title="No instances yet"
@@ -154,7 +188,7 @@ export function InstancesView() {
             Instances are virtual machines running on the cloud&apos;s compute hosts. Launch one from a flavor and an image.
           </EmptyState>
         ) : (
-          <InstancesTable items={items} selected={selected} onSelectionChange={setSelection} />
+          <InstancesTable items={items} selected={selected} onSelectionChange={setSelection} onToggle={toggleOne} sort={sort} onSort={sortBy} />
         )}
       </section>
 

@@ -1,6 +1,7 @@
 // Applies live instance events to the React Query caches: a changed instance replaces its row in
 // every cached server.list page and its server.get entry; a removed one leaves them. Pure functions
 // over the cached data, so the rules are testable without a socket.
+import { matchesFilters, type ServerListInput } from "@/lib/instance-list-query";
 import type { InstanceView } from "@/lib/instance-view";
 
 export interface InstancePage {
@@ -44,6 +45,19 @@ export function belongsOnPage(page: InstancePage, view: InstanceView, pageNumber
   const oldest = Math.min(...page.items.map((row) => Date.parse(row.createdAt)));
   const created = Date.parse(view.createdAt);
   return created >= oldest || page.items.length < pageSize;
+}
+
+/**
+ * Whether a cached list lacks a row it ought to show, so it should refetch: the instance is in the
+ * list's scope and passes its filters (a filtered page never gains a row that does not match), and
+ * either the list is in the default newest-first order and the row falls on this page, or the list
+ * is in another order, where only the server can place the row (the caller refetches once per row).
+ */
+export function listLacksRow(page: InstancePage, view: InstanceView, input: ServerListInput, ownProjectId: string): boolean {
+  if (!input.allProjects && view.projectId !== ownProjectId) return false;
+  if (!matchesFilters(view, input)) return false;
+  if (input.sort === "created" && input.dir === "desc") return belongsOnPage(page, view, input.page, input.pageSize);
+  return !page.items.some((row) => row.uuid === view.uuid);
 }
 
 /** The page without the row for `uuid`; the same object when it was not there. */

@@ -18,9 +18,10 @@ import { useSession } from "@/components/layout/auth-gate";
 import { useTRPC } from "@/lib/trpc/client";
 import { IMAGE_CHANGED_EVENT, type ImageView } from "@/server/images/image-view";
 import { normalizeImage, RecentImageEvents, removeImage, upsertImage } from "./image-cache";
+import { serverListInput, type ServerListInput } from "@/lib/instance-list-query";
 import {
-  belongsOnPage,
   isNewer,
+  listLacksRow,
   RecentInstanceEvents,
   removeFromPage,
   replaceInPage,
@@ -100,22 +101,12 @@ function coalesced(fn: () => void, ms: number): { run: () => void; cancel: () =>
   };
 }
 
-interface ListInput {
-  page: number;
-  pageSize: number;
-  allProjects: boolean;
-}
-
 /** The input a cached server.list query was made with, defaults filled in as the API fills them. */
-function listInput(queryKey: readonly unknown[]): ListInput {
+function listInput(queryKey: readonly unknown[]): ServerListInput | null {
   const meta = queryKey[1];
   const raw = typeof meta === "object" && meta !== null && "input" in meta ? meta.input : undefined;
-  const input = (typeof raw === "object" && raw !== null ? raw : {}) as Partial<Record<keyof ListInput, unknown>>;
-  return {
-    page: typeof input.page === "number" ? input.page : 1,
-    pageSize: typeof input.pageSize === "number" ? input.pageSize : 50,
-    allProjects: input.allProjects === true,
-  };
+  const parsed = serverListInput.safeParse(raw);
+  return parsed.success ? parsed.data : null;
 }
 
 function bindCacheSync(queryClient: QueryClient, trpc: Trpc, ownProjectId: string) {
@@ -160,8 +151,7 @@ function bindCacheSync(queryClient: QueryClient, trpc: Trpc, ownProjectId: strin
       if (next !== page) queryClient.setQueryData(query.queryKey, next);
       // A row the list should have but lacks: an instance launched from another tab or the CLI.
       const input = listInput(query.queryKey);
-      const covered = input.allProjects || view.projectId === ownProjectId;
-      if (covered && belongsOnPage(page, view, input.page, input.pageSize)) lacking = true;
+      if (input && listLacksRow(page, view, input, ownProjectId)) lacking = true;
     }
     queryClient.setQueryData(trpc.server.get.queryKey({ id: view.uuid }), (old) =>
       old && isNewer(view, old) ? view : old,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { InstanceView, ServiceView } from "@/lib/instance-view";
-import { belongsOnPage, RecentInstanceEvents, removeFromPage, replaceInPage } from "@/lib/realtime/instance-cache";
+import { serverListInput } from "@/lib/instance-list-query";
+import { belongsOnPage, listLacksRow, RecentInstanceEvents, removeFromPage, replaceInPage } from "@/lib/realtime/instance-cache";
 import { upsertService } from "@/lib/realtime/service-cache";
 import { timeAgo, timeSince } from "@/components/ui/relative-time";
 
@@ -91,6 +92,28 @@ describe("deciding whether a list lacks a pushed instance", () => {
 
   it("wants an older instance when this is a last page with room", () => {
     expect(belongsOnPage(full, view("old", { createdAt: at(10) }), 2, 50)).toBe(true);
+  });
+});
+
+describe("listLacksRow (filtered and sorted lists)", () => {
+  const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+  const page = { items: [view("a", { createdAt: at(30) })], total: 1 };
+  const input = (extra: object) => serverListInput.parse({ page: 1, pageSize: 50, ...extra });
+
+  it("never asks a filtered list to show a new instance that does not match", () => {
+    expect(listLacksRow(page, view("web-2", { createdAt: at(40) }), input({ name: "web" }), "p1")).toBe(true);
+    expect(listLacksRow(page, view("db-1", { createdAt: at(40) }), input({ name: "web" }), "p1")).toBe(false);
+    expect(listLacksRow(page, view("x", { createdAt: at(40) }), input({ status: "SHUTOFF" }), "p1")).toBe(false);
+  });
+
+  it("ignores other projects unless the list covers all projects", () => {
+    expect(listLacksRow(page, view("x", { projectId: "p2", createdAt: at(40) }), input({}), "p1")).toBe(false);
+    expect(listLacksRow(page, view("x", { projectId: "p2", createdAt: at(40) }), input({ allProjects: true }), "p1")).toBe(true);
+  });
+
+  it("leaves placement to the server in any order but newest first", () => {
+    expect(listLacksRow(page, view("old", { createdAt: at(10) }), input({ sort: "name", dir: "asc" }), "p1")).toBe(true);
+    expect(listLacksRow(page, view("a", { createdAt: at(30) }), input({ sort: "name", dir: "asc" }), "p1")).toBe(false);
   });
 });
 

@@ -5,6 +5,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { REBOOT_TYPES } from "@/lib/agent-protocol";
+import { ADMIN_ONLY_FILTERS, ADMIN_ONLY_SORTS, serverListInput, type ServerListInput } from "@/lib/instance-list-query";
 import { ACTION_RULES, checkAction, type InstanceActionName } from "@/lib/instance-actions";
 import { config } from "@/server/config";
 import { scheduleAndBuildInstances } from "@/server/conductor/build";
@@ -13,9 +14,10 @@ import { publishInstanceView, saveInstance } from "@/server/conductor/instance-s
 import { castToCompute, type ComputeAction } from "@/server/conductor/lifecycle";
 import { consoleLogInput, readConsoleLog } from "@/server/console/console-log";
 import { imageRef } from "@/server/conductor/specs";
-import { db, type Instance, type Prisma } from "@/server/db";
+import { db, isPostgres, type Instance } from "@/server/db";
 import { listActions, recordActionFinish, recordActionStart } from "@/server/instances/action-log";
 import { loadInstanceView, toInstanceViews } from "@/server/instances/instance-view";
+import { buildListOrderBy, buildListWhere, type ResolvedRefs } from "@/server/instances/list-query";
 import { actionEventFor, instanceViewFor } from "@/server/instances/member-view";
 import { getLogger } from "@/server/logs/logger";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
@@ -46,14 +48,27 @@ const rescueInput = idInput.extend({
 const lockInput = idInput.extend({ reason: z.string().trim().max(255, "Lock reason must be at most 255 characters").optional() });
 const resetStateInput = idInput.extend({ state: z.enum(["error", "active"]).default("error") });
 
-const listInput = z
-  .object({
-    page: z.number().int().min(1).default(1),
-    pageSize: z.number().int().min(1).max(200).default(50),
-    /** Admins only: list every project's instances. */
-    allProjects: z.boolean().default(false),
-  })
-  .default({ page: 1, pageSize: 50, allProjects: false });
+/** Nova keeps host filtering and sorting to admins; a member is told rather than silently ignored. */
+function checkAdminOnly(input: ServerListInput, isAdmin: boolean): void {
+  if (isAdmin) return;
+  const filter = ADMIN_ONLY_FILTERS.find((key) => input[key] !== undefined);
+  if (filter) throw new TRPCError({ code: "FORBIDDEN", message: `Filtering by ${filter} is restricted to administrators.` });
+  if (ADMIN_ONLY_SORTS.includes(input.sort)) {
+    throw new TRPCError({ code: "FORBIDDEN", message: `Sorting by ${input.sort} is restricted to administrators.` });
+  }
+}
+
+/** The flavor and image filters take an id or a name: one small lookup each, not one per row. */
+async function resolveRefs(input: ServerListInput): Promise<ResolvedRefs> {
+  const [flavors, images] = await Promise.all([
+    input.flavor ? db.flavor.findMany({ where: { name: input.flavor }, select: { id: true } }) : Promise.resolve([]),
+    input.image ? db.image.findMany({ where: { name: input.image }, select: { id: true } }) : Promise.resolve([]),
+  ]);
+  return {
+    flavorIds: input.flavor ? [input.flavor, ...flavors.map((f) => f.id)] : undefined,
+    imageIds: input.image ? [input.image, ...images.map((i) => i.id)] : undefined,
+  };
+}
 
 /**
  * An action the instance's host carries out: check it, take the task state with a compare-and-swap
@@ -82,13 +97,14 @@ async function startComputeAction(
 export const serverRouter = createTRPCRouter({
   ...migrationProcedures,
 
-  list: protectedProcedure.input(listInput).query(async ({ ctx, input }) => {
-    const where: Prisma.InstanceWhereInput = { deletedAt: null };
-    if (!(ctx.isAdmin && input.allProjects)) where.projectId = ctx.identity.project.id;
+  list: protectedProcedure.input(serverListInput).query(async ({ ctx, input }) => {
+    checkAdminOnly(input, ctx.isAdmin);
+    const scope = { projectId: ctx.isAdmin && input.allProjects ? null : ctx.identity.project.id, postgres: isPostgres() };
+    const where = buildListWhere(input, scope, await resolveRefs(input));
     const [rows, total] = await Promise.all([
       db.instance.findMany({
         where,
-        orderBy: [{ createdAt: "desc" }, { uuid: "asc" }],
+        orderBy: buildListOrderBy(input),
         skip: (input.page - 1) * input.pageSize,
         take: input.pageSize,
       }),
