@@ -12,6 +12,9 @@ import { TRANSFER_HEADERS } from "@/lib/migration-protocol";
 /** Reads in 1 MiB pieces: 16× fewer chunks than the default to hash, count and write. */
 const CHUNK = 1024 * 1024;
 
+/** How long a failed write waits for the destination's answer before it counts as the error. */
+const RESPONSE_GRACE_MS = 2000;
+
 export interface SendProgress {
   sent: number;
   total: number;
@@ -73,8 +76,11 @@ export async function sendDisk(o: {
         res.on("error", reject);
       },
     );
-    req.on("error", reject);
-    pipeline(createReadStream(o.file, { highWaterMark: CHUNK }), meter, req).catch(reject);
+    // A destination that refuses answers at once and closes while we still write: the write then
+    // fails (EPIPE, reset), but its answer says why. Give that answer a moment to arrive.
+    const failed = (err: unknown) => setTimeout(() => reject(err), RESPONSE_GRACE_MS);
+    req.on("error", failed);
+    pipeline(createReadStream(o.file, { highWaterMark: CHUNK }), meter, req).catch(failed);
   });
   if (answer.status !== 200) {
     let reason = answer.body;

@@ -46,7 +46,7 @@ function reply(res: ServerResponse, status: number, body: Record<string, unknown
   if (res.headersSent) return;
   // A refused body is drained, not cut off: the sender then reads our reason instead of EPIPE.
   req?.resume();
-  res.writeHead(status, { "content-type": "application/json", connection: "close" });
+  res.writeHead(status, { "content-type": "application/json" });
   res.end(JSON.stringify(body));
 }
 
