@@ -23,10 +23,10 @@ import { errorMessage, useTRPC, useTRPCClient } from "@/lib/trpc/client";
 import { dialogFor, pluralLabel } from "./action-registry";
 import { acceptedMessage, InstanceActionDialog, runBatch, type ActionRequest } from "./instance-action-dialog";
 import { InstanceFilterBar } from "./instance-filter-bar";
+import { instancesListInput, INSTANCES_PAGE_SIZE } from "./instances-query";
 import { InstancesTable } from "./instances-table";
 import { LaunchInstanceDialog } from "./launch-instance-dialog";
 
-export const INSTANCES_PAGE_SIZE = 50;
 
 /** Horizon's table_actions_menu for checked rows. */
 const BULK_MENU: readonly InstanceActionName[] = ["start", "stop", "reboot"];
@@ -46,7 +46,7 @@ export function InstancesView() {
   const filtered = activeFilters(filters).length > 0;
 
   const list = useQuery({
-    ...trpc.server.list.queryOptions({ page, pageSize: INSTANCES_PAGE_SIZE, ...filters, ...sort }),
+    ...trpc.server.list.queryOptions(instancesListInput(params)),
     placeholderData: keepPreviousData,
   });
 
