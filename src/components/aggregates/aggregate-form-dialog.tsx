@@ -3,7 +3,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
 import { ErrorAlert } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
+import { FormActions } from "@/components/ui/form-actions";
 import { Dialog } from "@/components/ui/dialog";
 import { FormField, INPUT_CLASS } from "@/components/ui/form-field";
 import { useToast } from "@/components/ui/toaster";
@@ -67,14 +67,7 @@ function AggregateForm({ aggregate, onDone }: { aggregate: AggregateItem | null;
           className={INPUT_CLASS}
         />
       </FormField>
-      <div className="flex justify-end gap-2 pt-2">
-        <Button onClick={onDone} disabled={pending}>
-          Cancel
-        </Button>
-        <Button type="submit" variant="primary" disabled={pending}>
-          {pending ? "Saving…" : aggregate ? "Save" : "Create Host Aggregate"}
-        </Button>
-      </div>
+      <FormActions onCancel={onDone} pending={pending} label={aggregate ? "Save" : "Create Host Aggregate"} pendingLabel="Saving…" className="pt-2" />
     </form>
   );
 }

@@ -4,7 +4,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
 import { ErrorAlert } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
+import { FormActions } from "@/components/ui/form-actions";
 import { Dialog } from "@/components/ui/dialog";
 import { FormField, INPUT_CLASS } from "@/components/ui/form-field";
 import { useToast } from "@/components/ui/toaster";
@@ -111,14 +111,7 @@ function CreateFlavorForm({ onDone, onBusy }: { onDone: () => void; onBusy: (bus
           <span className="block text-xs text-zinc-600 dark:text-zinc-400">Every project can boot a public flavor; a private one only the projects given access.</span>
         </span>
       </label>
-      <div className="flex justify-end gap-2">
-        <Button onClick={onDone} disabled={create.isPending}>
-          Cancel
-        </Button>
-        <Button type="submit" variant="primary" disabled={create.isPending}>
-          {create.isPending ? "Creating…" : "Create Flavor"}
-        </Button>
-      </div>
+      <FormActions onCancel={onDone} pending={create.isPending} label="Create Flavor" pendingLabel="Creating…" />
     </form>
   );
 }

@@ -5,7 +5,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { ErrorAlert } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
+import { FormActions } from "@/components/ui/form-actions";
 import { Dialog } from "@/components/ui/dialog";
 import { KeyValueEditor, keyValueErrors, keyValuesOf, newKeyValueRow, type KeyValueRow } from "@/components/ui/key-value-editor";
 import { useToast } from "@/components/ui/toaster";
@@ -63,14 +63,7 @@ function ExtraSpecsForm({ flavor, onDone, onBusy }: { flavor: AdminFlavor; onDon
         empty="No extra specs. E.g. hw:cpu_policy=dedicated, or capabilities:cpu_info:arch=x86_64 to schedule only to matching hosts."
         disabled={save.isPending}
       />
-      <div className="flex justify-end gap-2">
-        <Button onClick={onDone} disabled={save.isPending}>
-          Cancel
-        </Button>
-        <Button type="submit" variant="primary" disabled={save.isPending}>
-          {save.isPending ? "Saving…" : "Save"}
-        </Button>
-      </div>
+      <FormActions onCancel={onDone} pending={save.isPending} label="Save" pendingLabel="Saving…" />
     </form>
   );
 }

@@ -5,7 +5,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
 import { ErrorAlert } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
+import { FormActions } from "@/components/ui/form-actions";
 import { Dialog } from "@/components/ui/dialog";
 import { FormField, INPUT_CLASS } from "@/components/ui/form-field";
 import { useToast } from "@/components/ui/toaster";
@@ -174,14 +174,7 @@ function LaunchInstanceForm({ onDone }: { onDone: () => void }) {
         </FormField>
       </div>
 
-      <div className="flex justify-end gap-2 pt-2">
-        <Button onClick={onDone} disabled={create.isPending}>
-          Cancel
-        </Button>
-        <Button type="submit" variant="primary" disabled={create.isPending}>
-          {create.isPending ? "Launching…" : "Launch"}
-        </Button>
-      </div>
+      <FormActions onCancel={onDone} pending={create.isPending} label="Launch" pendingLabel="Launching…" className="pt-2" />
     </form>
   );
 }

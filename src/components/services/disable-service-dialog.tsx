@@ -4,7 +4,7 @@
 import { useMutation } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
 import { ErrorAlert } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
+import { FormActions } from "@/components/ui/form-actions";
 import { Dialog } from "@/components/ui/dialog";
 import { FormField, INPUT_CLASS } from "@/components/ui/form-field";
 import { useToast } from "@/components/ui/toaster";
@@ -58,14 +58,7 @@ function DisableForm({ service, onDone, onBusy }: { service: ServiceView; onDone
           className={INPUT_CLASS}
         />
       </FormField>
-      <div className="flex justify-end gap-2">
-        <Button onClick={onDone} disabled={disable.isPending}>
-          Cancel
-        </Button>
-        <Button type="submit" variant="danger" disabled={disable.isPending}>
-          {disable.isPending ? "Disabling…" : "Disable Service"}
-        </Button>
-      </div>
+      <FormActions onCancel={onDone} pending={disable.isPending} label="Disable Service" pendingLabel="Disabling…" variant="danger" />
     </form>
   );
 }
