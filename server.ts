@@ -7,6 +7,9 @@ import { Server } from "socket.io";
 import { config } from "@/server/config";
 import { startTaskDeadlines } from "@/server/conductor/task-deadlines";
 import { db, isPostgres } from "@/server/db";
+import { publishInProcessApi } from "@/server/api/in-process";
+import { appRouter } from "@/server/api/root";
+import { createContext } from "@/server/api/trpc";
 import { handleApiRequest } from "@/server/http/api-handler";
 import { getLogger, initLogging } from "@/server/logs/logger";
 import { startLogStore } from "@/server/logs/store";
@@ -34,6 +37,10 @@ async function prepareDatabase(): Promise<void> {
 async function main(): Promise<void> {
   const dev = config.NODE_ENV !== "production";
   await prepareDatabase();
+
+  // Server components render the dashboard's first page with data from the same router, in process.
+  // A render only reads: nothing it calls sets cookies.
+  publishInProcessApi({ router: appRouter, createContext: (cookieHeader) => createContext({ cookieHeader, setCookie: () => {} }) });
 
   const httpServer = createServer();
   // Image uploads stream for as long as they take; Node's 300 s default would cut a large one off.

@@ -68,3 +68,15 @@ export function listUrlQuery(state: Pick<ListUrlState, "page" | "filters" | "sor
   const query = out.toString();
   return query ? `?${query}` : "";
 }
+
+/** Search params as Next hands them to a server page: a repeated name comes as an array. */
+export type SearchParamsRecord = Record<string, string | string[] | undefined>;
+
+/** The same URLSearchParams the browser's useSearchParams() reads (get() answers the first value). */
+export function searchParamsFrom(record: SearchParamsRecord): URLSearchParams {
+  const out = new URLSearchParams();
+  for (const [name, value] of Object.entries(record)) {
+    for (const one of typeof value === "string" ? [value] : (value ?? [])) out.append(name, one);
+  }
+  return out;
+}

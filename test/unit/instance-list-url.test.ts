@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { listUrlQuery, readListUrl } from "@/lib/instance-list-url";
+import { listUrlQuery, readListUrl, searchParamsFrom } from "@/lib/instance-list-url";
 
 describe("Instances page URL state", () => {
   it("reads the plain page as page 1, newest first, unfiltered", () => {
@@ -28,5 +28,13 @@ describe("Instances page URL state", () => {
     expect(state.page).toBe(1);
     expect(state.invalid).toHaveLength(3);
     expect(state.invalid[0]).toMatch(/^Status must be one of/);
+  });
+
+  it("reads a server page's searchParams exactly as the browser reads its URL", () => {
+    // Next hands a server page ?status=ERROR&status=ACTIVE as an array; the browser's get() answers the first.
+    const url = "?name=web&status=ERROR&status=ACTIVE&sort=name&dir=asc&page=2&unknown=1";
+    const record = { name: "web", status: ["ERROR", "ACTIVE"], sort: "name", dir: "asc", page: "2", unknown: "1", absent: undefined };
+    expect(readListUrl(searchParamsFrom(record))).toEqual(readListUrl(new URLSearchParams(url)));
+    expect(readListUrl(searchParamsFrom(record)).filters).toEqual({ name: "web", status: "ERROR" });
   });
 });

@@ -1,19 +1,17 @@
-"use client";
-
 import type { ReactNode } from "react";
-import { AuthGate } from "@/components/layout/auth-gate";
-import { DashboardShell } from "@/components/layout/dashboard-shell";
-import { useRoutePrefetch } from "@/components/layout/route-prefetch";
-import { LiveConnectionProvider } from "@/lib/realtime/live-connection";
+import { DashboardFrame } from "@/components/layout/dashboard-frame";
+import { getQueryClient, getServerTrpc, HydrateClient } from "@/lib/trpc/server";
 
-export default function DashboardLayout({ children }: { children: ReactNode }) {
-  useRoutePrefetch();
+// Rendered per request with the caller's session, never prerendered at build time: the session
+// check is answered on the server, so the shell, and the data a page prefetches, arrive as HTML
+// instead of after the scripts load and ask for them.
+export const dynamic = "force-dynamic";
+
+export default async function DashboardLayout({ children }: { children: ReactNode }) {
+  await getQueryClient().prefetchQuery(getServerTrpc().auth.me.queryOptions());
   return (
-    <AuthGate>
-      {/* The live channel opens only once a session exists, since its handshake needs the cookie. */}
-      <LiveConnectionProvider>
-        <DashboardShell>{children}</DashboardShell>
-      </LiveConnectionProvider>
-    </AuthGate>
+    <HydrateClient>
+      <DashboardFrame>{children}</DashboardFrame>
+    </HydrateClient>
   );
 }

@@ -1,5 +1,5 @@
-// The Instances page's list query, from its URL: one definition for the page and for the dashboard
-// layout, which starts it together with the session check (one batched request) instead of after.
+// The Instances page's list query, from its URL: one definition for the server page, which
+// prefetches it into the HTML, and the client view, which then finds it in its cache.
 import { readListUrl } from "@/lib/instance-list-url";
 import type { RouterInputs } from "@/lib/trpc/types";
 

@@ -1,7 +1,6 @@
 "use client";
 // The signed-in user's disclosure menu: who and which project, and Log out.
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useRouter } from "next/navigation";
+import { useMutation } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState } from "react";
 import { ThemeToggle } from "@/components/theme/theme-toggle";
 import { useTRPC } from "@/lib/trpc/client";
@@ -10,8 +9,6 @@ import { useSession } from "./auth-gate";
 export function UserMenu() {
   const session = useSession();
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const router = useRouter();
   const [open, setOpen] = useState(false);
   const panelId = useId();
   const root = useRef<HTMLDivElement>(null);
@@ -19,8 +16,9 @@ export function UserMenu() {
   const logout = useMutation(
     trpc.auth.logout.mutationOptions({
       onSettled: () => {
-        queryClient.clear();
-        router.replace("/login");
+        // A full load, not a client navigation: Next's router cache holds server-rendered dashboard
+        // pages with this session's data, which back/forward could otherwise show the next user.
+        window.location.assign("/login");
       },
     }),
   );
