@@ -99,7 +99,7 @@ const ROWS = "tbody tr[data-status]";
 
 /** Where a first render's time went. `total` and `seen` are from the call to page.goto; the rest from the browser's navigation start. */
 interface RenderMarks {
-  /** The first frame showing the 50 rows has been laid out and painted (the figure reported). */
+  /** The 50 rows are painted: the last of them to show text did (Element Timing; the figure reported). */
   total: number;
   /** Playwright's own poll saw the 50 rows: later whenever the page's main thread is busy. */
   seen: number;
@@ -117,24 +117,34 @@ interface RenderMarks {
 }
 
 /**
- * Installed in every document before the page's own scripts (a string, so tsx adds nothing). Each
- * animation frame it looks for 50 rows; on the first frame that has them it queues a task, which
- * runs once that frame's style, layout and paint are done: the moment the rows are on screen,
- * whether React rendered them or they came in the HTML. It also notes when the live badge says Live.
+ * Installed in every document before the page's own scripts (a string, so tsx adds nothing). It
+ * tags every element holding text in a row with `elementtiming` (named after the row) as the row
+ * enters the DOM, which is before it can be painted, and collects the browser's Element Timing
+ * entries: each one's renderTime is when that text was first painted on screen. The rows are
+ * painted once all 50 have shown text, whether React rendered them or they came in the HTML. It
+ * also notes when the live badge says Live.
  */
 const RENDER_PROBE = `(() => {
   const w = window;
-  const frame = () => {
-    if (document.querySelectorAll(${JSON.stringify(ROWS)}).length !== 50) return requestAnimationFrame(frame);
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => { w.__rowsPainted = performance.now(); };
-    channel.port2.postMessage(0);
+  const painted = new Map();
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (!painted.has(e.identifier)) painted.set(e.identifier, e.renderTime || e.startTime);
+      if (painted.size === 50 && w.__rowsPainted === undefined) w.__rowsPainted = Math.max(...painted.values());
+    }
+  }).observe({ type: "element", buffered: true });
+  // A row can arrive in pieces (the HTML parser yields mid-row), so every pass looks at every cell.
+  const tag = () => {
+    for (const row of document.querySelectorAll(${JSON.stringify(ROWS)})) {
+      for (const el of row.querySelectorAll("*:not([elementtiming])")) {
+        if ([...el.childNodes].some((n) => n.nodeType === 3 && n.data.trim())) el.setAttribute("elementtiming", row.dataset.testid);
+      }
+    }
+    if (!w.__live && document.querySelector('[data-testid="live-status"][data-status="connected"]')) w.__live = performance.now();
+    if (w.__live && w.__rowsPainted !== undefined) observer.disconnect();
   };
-  requestAnimationFrame(frame);
-  const live = new MutationObserver(() => {
-    if (document.querySelector('[data-testid="live-status"][data-status="connected"]')) { w.__live = performance.now(); live.disconnect(); }
-  });
-  live.observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-status"] });
+  const observer = new MutationObserver(tag);
+  observer.observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-status"] });
 })();`;
 
 /** From page.goto to 50 rows painted, with the milestones on the way (RENDER_PROBE must be installed). */

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { instancesListInput } from "@/components/instances/instances-query";
 import { InstancesView } from "@/components/instances/instances-view";
 import { searchParamsFrom, type SearchParamsRecord } from "@/lib/instance-list-url";
-import { getQueryClient, getServerTrpc, HydrateClient } from "@/lib/trpc/server";
+import { getServerTrpc, HydrateQueries } from "@/lib/trpc/server";
 
 export const metadata: Metadata = { title: "Instances" };
 
@@ -12,10 +12,9 @@ export const metadata: Metadata = { title: "Instances" };
 // stream the rows as a hidden block that React reveals only on a later animation frame.
 export default async function InstancesPage({ searchParams }: { searchParams: Promise<SearchParamsRecord> }) {
   const input = instancesListInput(searchParamsFrom(await searchParams));
-  await getQueryClient().prefetchQuery(getServerTrpc().server.list.queryOptions(input));
   return (
-    <HydrateClient>
+    <HydrateQueries prefetch={(queryClient) => queryClient.prefetchQuery(getServerTrpc().server.list.queryOptions(input))}>
       <InstancesView />
-    </HydrateClient>
+    </HydrateQueries>
   );
 }
