@@ -6,7 +6,7 @@
 // in src/lib/realtime.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { usePathname, useSearchParams } from "next/navigation";
 import { useCallback, useMemo, useState } from "react";
 import { useSession } from "@/components/layout/auth-gate";
 import { ErrorAlert } from "@/components/ui/alert";
@@ -41,7 +41,6 @@ export function InstancesView() {
   const { isAdmin } = useSession();
   const params = useSearchParams();
   const pathname = usePathname();
-  const router = useRouter();
   const { page, filters, sort, invalid } = readListUrl(params);
   const filtered = activeFilters(filters).length > 0;
 
@@ -76,11 +75,16 @@ export function InstancesView() {
   const liveRequest = request && { ...request, targets: request.targets.map((t) => items.find((i) => i.uuid === t.uuid) ?? t) };
 
   const hrefFor = (p: number) => pathname + listUrlQuery({ page: p, filters, sort });
-  // A new filter or order starts again from the first page; push, so Back undoes it.
-  const setFilters = (next: ListFilters) => router.push(pathname + listUrlQuery({ page: 1, filters: next, sort }));
+  // Another page, filter or order is this page with another URL: pushState (which Next's router
+  // follows, useSearchParams included) and the list query above fetches it, showing the previous
+  // rows meanwhile. A router navigation would ask the server to render the page again instead.
+  // Push, so Back undoes it; only a load or reload of the URL is rendered on the server.
+  const go = (href: string) => window.history.pushState(null, "", href);
+  // A new filter or order starts again from the first page.
+  const setFilters = (next: ListFilters) => go(pathname + listUrlQuery({ page: 1, filters: next, sort }));
   function sortBy(key: ListSortKey) {
     const dir = sort.sort === key ? (sort.dir === "asc" ? "desc" : "asc") : DESC_FIRST.includes(key) ? "desc" : "asc";
-    router.push(pathname + listUrlQuery({ page: 1, filters, sort: { sort: key, dir } }));
+    go(pathname + listUrlQuery({ page: 1, filters, sort: { sort: key, dir } }));
   }
 
   function dropFromSelection(action: InstanceActionName, uuids: string[]) {
@@ -193,7 +197,7 @@ export function InstancesView() {
       </section>
 
       {list.data && list.data.total > 0 && (
-        <Pagination page={page} pageSize={INSTANCES_PAGE_SIZE} total={list.data.total} hrefFor={hrefFor} itemLabel="instances" />
+        <Pagination page={page} pageSize={INSTANCES_PAGE_SIZE} total={list.data.total} hrefFor={hrefFor} onNavigate={go} itemLabel="instances" />
       )}
 
       <LaunchInstanceDialog open={launching} onClose={() => setLaunching(false)} />
