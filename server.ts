@@ -2,6 +2,7 @@
 // channels (Socket.IO /ui for browsers, /agent for compute agents) and the in-process services
 // stratus-api, stratus-scheduler and stratus-conductor, each heartbeating as a service row.
 import { createServer } from "node:http";
+import path from "node:path";
 import next from "next";
 import { Server } from "socket.io";
 import { config } from "@/server/config";
@@ -11,6 +12,7 @@ import { publishInProcessApi } from "@/server/api/in-process";
 import { appRouter } from "@/server/api/root";
 import { createContext } from "@/server/api/trpc";
 import { handleApiRequest } from "@/server/http/api-handler";
+import { handleStaticAsset } from "@/server/http/static-assets";
 import { getLogger, initLogging } from "@/server/logs/logger";
 import { startLogStore } from "@/server/logs/store";
 import { attachAgentGateway } from "@/server/realtime/agent-gateway";
@@ -50,8 +52,11 @@ async function main(): Promise<void> {
   await app.prepare();
   const handleNext = app.getRequestHandler();
 
+  // The build's scripts and stylesheet from memory, compressed once (src/server/http/static-assets.ts).
+  const staticDir = path.join(process.cwd(), ".next", "static");
   httpServer.on("request", (req, res) => {
     if (handleApiRequest(req, res)) return;
+    if (!dev && handleStaticAsset(req, res, (req.url ?? "/").split("?")[0] ?? "/", staticDir)) return;
     void handleNext(req, res);
   });
   if (dev) {
