@@ -1,5 +1,6 @@
 "use client";
 
+import { formatExactTime } from "@/lib/exact-time";
 import { useNow } from "./clock";
 
 const UNITS: readonly [string, number][] = [
@@ -38,10 +39,6 @@ export function timeAgo(fromMs: number, nowMs: number): string {
   return `${timeSince(fromMs, nowMs)} ago`;
 }
 
-function absolute(ms: number): string {
-  return new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
-}
-
 /** A time label kept current by the shared clock, with the exact time in its tooltip. */
 export function RelativeTime({ value, style = "since" }: { value: string | Date | null; style?: "since" | "ago" }) {
   const now = useNow();
@@ -50,7 +47,7 @@ export function RelativeTime({ value, style = "since" }: { value: string | Date 
   // Before hydration the clock reads 0: render a stable placeholder instead of a wrong age.
   if (now === 0) return <time dateTime={new Date(ms).toISOString()}>&nbsp;</time>;
   return (
-    <time dateTime={new Date(ms).toISOString()} title={absolute(ms)}>
+    <time dateTime={new Date(ms).toISOString()} title={formatExactTime(ms)}>
       {style === "since" ? timeSince(ms, now) : timeAgo(ms, now)}
     </time>
   );

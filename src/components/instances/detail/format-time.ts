@@ -1,9 +1,11 @@
 // Exact times for detail views, where "3 minutes" is not precise enough.
+import { formatExactTime } from "@/lib/exact-time";
+
 export function formatDateTime(value: Date | string | null): string {
   if (value === null) return "-";
   const d = typeof value === "string" ? new Date(value) : value;
   if (Number.isNaN(d.getTime())) return "-";
-  return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+  return formatExactTime(d.getTime());
 }
 
 export function isoOf(value: Date | string): string {
