@@ -3,6 +3,7 @@
 // the console log service, reconciliation and the power-state sync, and decides when to reconcile.
 import { mkdirSync, readFileSync } from "node:fs";
 import type { RegisterAck, RegisterPayload } from "@/lib/agent-protocol";
+import { isLiveMigrationRpc } from "@/lib/live-migration-protocol";
 import { isMigrationRpc } from "@/lib/migration-protocol";
 import { getLogger } from "@/server/logs/logger";
 import type { AgentConfig } from "./config";
@@ -15,6 +16,7 @@ import { LifecycleEventMonitor } from "./driver/lifecycle-events";
 import { writeTestNode } from "./driver/test-node";
 import { createHostStorage, type HostStorage } from "./imagecache/host-storage";
 import { LogShipper } from "./log-shipper";
+import { LiveMigrationTasks } from "./migration/live-migration-tasks";
 import { MigrationTasks } from "./migration/migration-tasks";
 import { TransferServer } from "./migration/transfer-server";
 import { filesystemGb, readDomainReports, readNodeResources } from "./node-resources";
@@ -40,6 +42,7 @@ export class ComputeService {
   /** Receives migrating disks from other hosts. */
   private readonly transfer: TransferServer;
   private readonly migrations: MigrationTasks;
+  private readonly liveMigrations: LiveMigrationTasks;
   private readonly config: AgentConfig;
   private readonly outbox: Outbox;
   private readonly shipper: LogShipper;
@@ -90,6 +93,13 @@ export class ComputeService {
       transfer: this.transfer,
       locked: (uuid, task) => this.manager.locked(uuid, task),
     });
+    this.liveMigrations = new LiveMigrationTasks({
+      rt: this.manager.runtime,
+      settings: config.liveMigration,
+      instancesPath: config.instancesPath,
+      locked: (uuid, task) => this.manager.locked(uuid, task),
+      send,
+    });
     this.console = new ConsoleService({
       host: config.host,
       consoleLogPath: (uuid) => this.storage.storage.consoleLogPath(uuid),
@@ -127,7 +137,9 @@ export class ComputeService {
           ? this.console.handleRpc(payload)
           : isMigrationRpc(payload)
             ? this.migrations.handleRpc(payload)
-            : this.manager.handleRpc(payload),
+            : isLiveMigrationRpc(payload)
+              ? this.liveMigrations.handleRpc(payload)
+              : this.manager.handleRpc(payload),
       heartbeatDomains: () => readDomainReports(this.hypervisor),
     });
     this.hypervisor.onReset((event) => {

@@ -49,6 +49,8 @@ export const UI_EVENTS = {
   instanceRemoved: "instance:removed",
   serviceChanged: "service:changed",
   actionChanged: "action:changed",
+  /** A move of the instance changed (live migration figures, status): its viewers refetch. */
+  migrationChanged: "migration:changed",
   /** New lines are in the log store: a following Log Viewer reads what came after its last line. */
   logsWritten: "logs:written",
   /** Browser → server: start or stop following the log store (admins only). */

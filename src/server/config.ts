@@ -81,6 +81,13 @@ const schema = z.object({
   STRATUS_SERVICE_DOWN_TIME: number(60),
   /** How long the controller waits for an agent to accept an RPC. */
   STRATUS_RPC_TIMEOUT: number(30),
+  /**
+   * Live migration completion timeout, in seconds per GiB of guest memory and copied disk, each
+   * counted as at least 2 GiB (Nova's live_migration_completion_timeout); 0 waits for ever.
+   */
+  STRATUS_LIVE_MIGRATION_COMPLETION_TIMEOUT: z.coerce.number().int().min(0).default(800),
+  /** What the timeout does: abort (the guest stays on the source) or force_complete (pause it to converge). */
+  STRATUS_LIVE_MIGRATION_TIMEOUT_ACTION: z.enum(["abort", "force_complete"]).default("abort"),
   /** Session lifetime in hours. */
   STRATUS_SESSION_HOURS: number(12),
   STRATUS_SECURE_COOKIES: z

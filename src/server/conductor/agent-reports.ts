@@ -14,7 +14,20 @@ import { addFault, saveInstance } from "./instance-state";
 const log = getLogger("stratus.conductor.agent_reports");
 
 /** A move in flight: both its hosts work on the instance (Nova's migration context). */
-export const OPEN_MIGRATION_STATUSES = ["pre-migrating", "migrating", "post-migrating", "finished", "confirming", "reverting"];
+export const OPEN_MIGRATION_STATUSES = [
+  // cold migration and resize
+  "pre-migrating",
+  "migrating",
+  "post-migrating",
+  "finished",
+  "confirming",
+  "reverting",
+  // live migration
+  "accepted",
+  "queued",
+  "preparing",
+  "running",
+];
 
 /**
  * The instance if `host` may report on it: its own host, or — for state changes and action

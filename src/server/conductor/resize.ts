@@ -9,6 +9,7 @@
 import { randomBytes } from "node:crypto";
 import type { z } from "zod";
 import type { RequestContext } from "@/lib/agent-protocol";
+import type { LiveMigrationRpc } from "@/lib/live-migration-protocol";
 import { prepResizeAckSchema, resizeInstanceAckSchema, type MigrationRpc } from "@/lib/migration-protocol";
 import { ackSchema } from "@/lib/agent-protocol";
 import { POWER_STATE } from "@/lib/states";
@@ -32,7 +33,7 @@ const RESIZE_INSTANCE_TIMEOUT_SEC = 30 * 60;
 export const migrationConsumer = (m: Pick<Migration, "id">) => `migration-${m.id}`;
 
 /** A step refused or failed on a host; `host` is where. */
-class StepFailed extends Error {
+export class StepFailed extends Error {
   constructor(
     readonly step: string,
     readonly host: string,
@@ -42,7 +43,7 @@ class StepFailed extends Error {
   }
 }
 
-async function call<S extends z.ZodType>(host: string, rpc: MigrationRpc, schema: S, timeoutSec?: number): Promise<z.infer<S>> {
+export async function call<S extends z.ZodType>(host: string, rpc: MigrationRpc | LiveMigrationRpc, schema: S, timeoutSec?: number): Promise<z.infer<S>> {
   try {
     // Migration calls travel on the same `rpc` event; the agent routes them by method.
     return await callAgentFor(host, rpc, schema, timeoutSec ? { timeoutSec } : {});
@@ -137,7 +138,7 @@ export async function moveInstance(uuid: string, req: MoveRequest, ctx: RequestC
 }
 
 /** Picks (and claims) the destination for the new flavor, never the source (Nova's default). */
-async function scheduleDestination(instance: Instance, req: MoveRequest, source: string, ctx: RequestContext, controllerHost: string): Promise<string> {
+export async function scheduleDestination(instance: Instance, req: MoveRequest, source: string, ctx: RequestContext, controllerHost: string): Promise<string> {
   const { uuid } = instance;
   const cache = hostStateCache();
   const schedLog = getLogger("stratus.scheduler.manager", { ...ctx, instanceUuid: uuid });

@@ -20,9 +20,11 @@ import {
   type RegisterAck,
   type RegisterPayload,
 } from "@/lib/agent-protocol";
+import { MIGRATION_PROGRESS_EVENT, migrationProgressSchema } from "@/lib/live-migration-protocol";
 import { verifyAgentToken } from "@/server/auth/agent-token";
 import { config } from "@/server/config";
 import { applyActionEvent, applyInstanceUpdate, applyPowerReport } from "@/server/conductor/agent-reports";
+import { applyMigrationProgress } from "@/server/conductor/migration-progress";
 import { forwardConsoleChunk } from "@/server/console/console-chunks";
 import { consoleFollows } from "@/server/console/console-follows";
 import { imageRef, instanceSpec } from "@/server/conductor/specs";
@@ -151,6 +153,7 @@ export function attachAgentGateway(io: Server): void {
       await applyPowerReport(h, r);
       return { ok: true };
     });
+    on(socket, MIGRATION_PROGRESS_EVENT, migrationProgressSchema, async (h, p) => ({ ok: true, applied: await applyMigrationProgress(h, p) }));
     on(socket, AGENT_CONSOLE_EVENT, consoleChunkSchema, async (h, chunk) => {
       await forwardConsoleChunk(h, chunk);
       return { ok: true };

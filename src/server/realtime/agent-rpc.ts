@@ -4,6 +4,7 @@
 // read something (the console log) get their answer in the ack: callAgentFor parses it.
 import type { z } from "zod";
 import { ackSchema, AGENT_NAMESPACE, RPC_EVENT, type ComputeRpc, type ConsoleRpc } from "@/lib/agent-protocol";
+import type { LiveMigrationRpc } from "@/lib/live-migration-protocol";
 import type { MigrationRpc } from "@/lib/migration-protocol";
 import { config } from "@/server/config";
 import { getIo } from "./io";
@@ -29,7 +30,7 @@ export async function callAgent(host: string, rpc: ComputeRpc): Promise<void> {
  */
 export async function callAgentFor<S extends z.ZodType>(
   host: string,
-  rpc: ComputeRpc | ConsoleRpc | MigrationRpc,
+  rpc: ComputeRpc | ConsoleRpc | MigrationRpc | LiveMigrationRpc,
   schema: S,
   options: { timeoutSec?: number } = {},
 ): Promise<z.infer<S>> {
