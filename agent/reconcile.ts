@@ -20,6 +20,11 @@ import type { Reporter } from "./outbox";
 export type ReconcileMode = "init-host" | "hypervisor-reset" | "reconnect";
 
 const BUILD_TASKS: readonly (TaskState | null)[] = ["scheduling", "networking", "block_device_mapping", "spawning"];
+/**
+ * A move in flight: the guest may already run on the other host, so a missing domain here is never
+ * re-created (two copies of one guest); the conductor settles where the instance is.
+ */
+const MOVE_TASKS: readonly (TaskState | null)[] = ["migrating", "resize_prep", "resize_migrating", "resize_migrated", "resize_finish"];
 
 /** vm_states whose instance has a domain on its host (shelved_offloaded, error, building do not). */
 const HAS_DOMAIN: readonly VmState[] = ["active", "stopped", "paused", "suspended", "rescued", "resized", "soft-delete", "shelved"];
@@ -72,6 +77,8 @@ export async function reconcile(
       }
     } else if (mode === "init-host" && spec.taskState !== null && (await resolveTask(deps, spec, image, domain ?? null, work))) {
       summary.tasksResolved++;
+    } else if (MOVE_TASKS.includes(spec.taskState)) {
+      getLogger("stratus.compute.manager", { instanceUuid: spec.uuid }).info(`Left alone: a move is in flight (task state ${spec.taskState})`);
     } else if (!domain && mode !== "reconnect" && HAS_DOMAIN.includes(spec.vmState)) {
       summary.recreated++;
       work.push(deps.manager.recreateDomain(spec, image));

@@ -160,7 +160,16 @@ async function completeMigration(o: {
   await release(migrationConsumer(migration));
   await db.migration.update({
     where: { id: migration.id },
-    data: { status: "completed", memoryRemaining: 0n, diskRemaining: 0n, etaSeconds: 0, downtimeMs: figures?.downtimeMs ?? null, forced: o.forced },
+    data: {
+      status: "completed",
+      memoryRemaining: 0n,
+      diskRemaining: 0n,
+      etaSeconds: 0,
+      downtimeMs: figures?.downtimeMs ?? null,
+      forced: o.forced,
+      // The destination counts every byte that arrived, the last pass included.
+      ...(figures?.memoryProcessed ? { memoryProcessed: BigInt(figures.memoryProcessed) } : {}),
+    },
   });
   publishMigrationChanged(uuid, migration.id);
   await saveInstance(uuid, { taskState: null, step: null, progress: 0, ...(figures ? { powerState: figures.powerState } : {}) }, ["migrating"]);

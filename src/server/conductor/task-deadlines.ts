@@ -43,6 +43,9 @@ export const DEFAULT_TASK_DEADLINES: Partial<Record<TaskState, number>> = {
   rescuing: 600,
   unrescuing: 300,
   deleting: 300,
+  // A live migration ends by its own completion timeout (800 s per GiB by default), which the
+  // conductor waits out; this only catches one whose conductor went away (a controller restart).
+  migrating: 48 * 3600,
 };
 /** Task states without their own entry (resize, migration, ... as they arrive). */
 export const FALLBACK_DEADLINE = 3600;

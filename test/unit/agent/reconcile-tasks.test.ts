@@ -113,4 +113,15 @@ describe("interrupted lifecycle tasks at init-host", () => {
     expect(summary.tasksResolved).toBe(0);
     expect(controller.updates).toEqual([]);
   });
+
+  it("never re-creates the missing domain of an instance that is moving (the guest may run on the other host)", async () => {
+    const live = placed({ vmState: "active", taskState: "migrating", powerState: 1 });
+    const cold = placed({ vmState: "active", taskState: "resize_migrated", powerState: 4 });
+    const summary = await reconcile(deps(), [{ spec: live, image }, { spec: cold, image }], "init-host");
+    await manager.idle();
+    expect(summary.recreated).toBe(0);
+    expect(await hv.domainState(live.uuid)).toBeNull();
+    expect(await hv.domainState(cold.uuid)).toBeNull();
+    expect(controller.updates).toEqual([]);
+  });
 });
