@@ -1,9 +1,9 @@
 // Live migration from the dashboard, on real QEMU: this spec starts its own two-host cloud (two
 // libvirt daemons, two agents, a controller; test/integration/qemu/stack.ts), since libvirt's test
-// driver behind the other specs cannot move a running guest. The agents cap migrations at 2 MiB/s,
-// so the tiny guest's ~100 MiB of memory takes long enough to watch: the Live migration panel shows
-// memory and disk left, the rate and the time left as they change, and its Force complete and Abort
-// buttons act on the running migration.
+// driver behind the other specs cannot move a running guest. The guest is the busy one (it rewrites
+// 64 MiB of memory without pause) and the agents cap migrations at 8 MiB/s, so its migration never
+// converges on its own: the Live migration panel shows memory and disk left, the rate and the time
+// left as they change for as long as the test looks, and only Force complete (or Abort) ends it.
 import { expect, test, type Page } from "@playwright/test";
 import type { InstanceView } from "@/lib/instance-view";
 import type { ImageView } from "@/server/images/image-view";
@@ -15,14 +15,14 @@ const PEER = "compute-qemu-e2e";
 const MOVE_TIMEOUT = 120_000;
 
 let stack: QemuStack;
-let tiny: ImageView;
+let busy: ImageView;
 
 test.describe.configure({ mode: "serial" });
 
 test.beforeAll(async () => {
   test.setTimeout(20 * 60_000);
-  stack = await startQemuStack({ peerHosts: [PEER], agentEnv: { STRATUS_LIVE_MIGRATION_BANDWIDTH: "2" } });
-  tiny = await stack.uploadImage("stratus-tiny-e2e-live", stack.images.tiny);
+  stack = await startQemuStack({ peerHosts: [PEER], agentEnv: { STRATUS_LIVE_MIGRATION_BANDWIDTH: "8" } });
+  busy = await stack.uploadImage("stratus-busy-e2e-live", stack.images.busy);
 });
 
 test.afterAll(async () => {
@@ -41,12 +41,13 @@ const hostOf = async (uuid: string) => (await stack.admin.server.get.query({ id:
 test("an admin live-migrates a running guest with visible progress, forces it to complete, then aborts a second one", async ({ page }) => {
   test.setTimeout(8 * 60_000);
   await logIn(page);
-  const { instances } = await stack.admin.server.create.mutate({ name: "e2e-live", flavorId: "1", imageId: tiny.id, count: 1 });
+  const { instances } = await stack.admin.server.create.mutate({ name: "e2e-live", flavorId: "1", imageId: busy.id, count: 1 });
   const uuid = instances[0]!.uuid;
   try {
     const vm = await settled<InstanceView>(() => stack.admin.server.get.query({ id: uuid }), (v) => v.status === "ACTIVE", MOVE_TIMEOUT, "e2e-live to run");
     const source = vm.host!;
     const dest = source === COMPUTE_HOST ? PEER : COMPUTE_HOST;
+    await stack.computes.find((c) => c.name === source)!.console(uuid).waitFor(/busy: rewriting 64 MiB/, { timeoutMs: MOVE_TIMEOUT });
 
     await page.goto(`${stack.controller.url}/instances/${uuid}`);
     const header = page.getByTestId("instance-detail");
