@@ -154,7 +154,8 @@ export class LiveMigrationTasks {
       const wasPaused = state.state === "paused";
       const liveXml = rewritePaths(await rt.hypervisor.getXml(uuid, { migratable: true }), instancesPath, rpc.dest.instancesPath);
       const persistentXml = rewritePaths(await rt.hypervisor.getXml(uuid, { inactive: true, migratable: true }), instancesPath, rpc.dest.instancesPath);
-      await t.step(`Live migrating to ${peer}`, 0);
+      // Steps reach members too, who are not told host names (the migration record names them for admins).
+      await t.step("Live migrating", 0);
 
       let lastStep = 0;
       let reports = Promise.resolve();
@@ -170,7 +171,7 @@ export class LiveMigrationTasks {
           if (Date.now() - lastStep < STEP_INTERVAL_MS) return;
           lastStep = Date.now();
           const eta = figures.etaSeconds === null ? "" : `, about ${figures.etaSeconds} s left`;
-          const what = `Live migrating to ${peer}: memory ${mib(figures.memoryRemaining)} of ${mib(figures.memoryTotal)} left` +
+          const what = `Live migrating: memory ${mib(figures.memoryRemaining)} of ${mib(figures.memoryTotal)} left` +
             (figures.diskTotal > 0 ? `, disk ${mib(figures.diskRemaining)} of ${mib(figures.diskTotal)} left` : "") + eta;
           reports = reports.then(() => t.step(what, progressPercent(figures)).catch((err: unknown) => t.log.warn(`Progress not recorded: ${errorMessage(err)}`)));
         },

@@ -128,7 +128,7 @@ export class MigrationTasks {
           await powerOff(rt.hypervisor, spec.uuid, { timeoutMs: shutdownTimeoutMs, retryIntervalMs: shutdownRetryIntervalMs, pollIntervalMs });
         }
         rt.power?.track(spec.uuid, POWER_STATE.SHUTDOWN);
-        await t.step(`Copying the disk to ${rpc.migration.peerHost}`, 10);
+        await t.step("Copying the disk to the destination host", 10);
         let shown = 0;
         let reports = Promise.resolve();
         const sent = await sendDisk({
@@ -141,7 +141,7 @@ export class MigrationTasks {
             if (pct < shown + 5 && sent < total) return;
             shown = pct;
             // One report at a time, in order; a refused one shows up at the end.
-            reports = reports.then(() => t.step(`Copying the disk to ${rpc.migration.peerHost}: ${mib(sent)} of ${mib(total)}`, 10 + Math.floor(pct * 0.8)));
+            reports = reports.then(() => t.step(`Copying the disk to the destination host: ${mib(sent)} of ${mib(total)}`, 10 + Math.floor(pct * 0.8)));
           },
         });
         await reports;

@@ -104,7 +104,7 @@ export async function liveMigrateInstance(uuid: string, req: LiveMigrateRequest,
     await moveAllocations(uuid, consumer);
     dest = await scheduleDestination(instance, { flavor: null, targetHost: req.targetHost }, source, ctx, controllerHost);
     await setStatus(migration, "queued", { destCompute: dest, destNode: dest });
-    await saveInstance(uuid, { step: `Preparing ${dest}`, progress: 0 }, ["migrating"]);
+    await saveInstance(uuid, { step: "Preparing the destination host", progress: 0 }, ["migrating"]);
     const image = imageRef(await db.image.findUnique({ where: { id: instance.imageId } }), instance.imageId);
 
     await setStatus(migration, "preparing");
@@ -145,7 +145,7 @@ async function completeMigration(o: {
   const { uuid, migration, source, dest, ctx, controllerHost } = o;
   const log = getLogger("stratus.conductor.manager", { ...ctx, instanceUuid: uuid });
   // Nova's post_live_migration_at_destination: host, node and power state follow the guest.
-  await saveInstance(uuid, { host: dest, node: dest, step: `Finishing on ${dest}`, progress: 99 }, ["migrating"]);
+  await saveInstance(uuid, { host: dest, node: dest, step: "Finishing on the destination host", progress: 99 }, ["migrating"]);
   const landed = await db.instance.findUniqueOrThrow({ where: { uuid } });
   const image = imageRef(await db.image.findUnique({ where: { id: landed.imageId } }), landed.imageId);
   let figures: { powerState: number; downtimeMs: number | null; elapsedMs: number | null; memoryProcessed: number | null } | null = null;

@@ -120,7 +120,7 @@ export async function moveInstance(uuid: string, req: MoveRequest, ctx: RequestC
     const powerOn = instance.vmState === "active";
     moved = await saveInstance(
       uuid,
-      { host: dest, node: dest, ...flavorColumns(newFlavor), taskState: "resize_finish", step: `Finishing on ${dest}`, progress: 92 },
+      { host: dest, node: dest, ...flavorColumns(newFlavor), taskState: "resize_finish", step: "Finishing on the destination host", progress: 92 },
       ["resize_migrated"],
     );
     if (!moved) throw new Error("the instance changed while its disk was copied (deleted or reset)");
@@ -277,7 +277,7 @@ export async function revertResize(uuid: string, ctx: RequestContext, controller
     await call(dest, { method: "revert_resize", context: ctx, instance: instanceSpec(instance), migration: peer(source) }, ackSchema);
     await release(uuid);
     await moveAllocations(migrationConsumer(migration), uuid);
-    await saveInstance(uuid, { host: source, node: migration.sourceNode ?? source, ...flavorColumns(oldFlavor), step: `Reverting on ${source}` }, ["resize_reverting"]);
+    await saveInstance(uuid, { host: source, node: migration.sourceNode ?? source, ...flavorColumns(oldFlavor), step: "Reverting on the source host" }, ["resize_reverting"]);
     const back = await db.instance.findUniqueOrThrow({ where: { uuid } });
     const image = imageRef(await db.image.findUnique({ where: { id: back.imageId } }), back.imageId);
     await call(source, { method: "finish_revert_resize", context: ctx, instance: instanceSpec(back), migration: peer(dest), image, powerOn }, ackSchema);
