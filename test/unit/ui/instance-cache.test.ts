@@ -114,6 +114,14 @@ describe("listLacksRow (filtered and sorted lists)", () => {
     expect(listLacksRow(page, view("x", { createdAt: at(40) }), input({ status: "SHUTOFF" }), "p1")).toBe(false);
   });
 
+  it("asks an IP-filtered list for a new instance only once it holds a matching address", () => {
+    const addressed = (address: string) => ({ private: [{ address, version: 4 as const, type: "fixed" as const, macAddress: "fa:16:3e:00:00:09" }] });
+    const filtered = input({ ip: "10.0.0.9" });
+    expect(listLacksRow(page, view("new", { createdAt: at(40) }), filtered, "p1")).toBe(false);
+    expect(listLacksRow(page, view("new", { createdAt: at(40), addresses: addressed("10.0.0.93") }), filtered, "p1")).toBe(true);
+    expect(listLacksRow(page, view("new", { createdAt: at(40), addresses: addressed("10.0.0.8") }), filtered, "p1")).toBe(false);
+  });
+
   it("ignores other projects unless the list covers all projects", () => {
     expect(listLacksRow(page, view("x", { projectId: "p2", createdAt: at(40) }), input({}), "p1")).toBe(false);
     expect(listLacksRow(page, view("x", { projectId: "p2", createdAt: at(40) }), input({ allProjects: true }), "p1")).toBe(true);
