@@ -29,7 +29,7 @@ CREATE UNIQUE INDEX "fixed_ips_macAddress_key" ON "fixed_ips"("macAddress");
 CREATE INDEX "fixed_ips_address_idx" ON "fixed_ips"("address");
 
 -- CreateIndex
-CREATE INDEX "fixed_ips_instanceUuid_idx" ON "fixed_ips"("instanceUuid");
+CREATE INDEX "fixed_ips_instanceUuid_address_idx" ON "fixed_ips"("instanceUuid", "address");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "fixed_ips_networkId_address_key" ON "fixed_ips"("networkId", "address");
