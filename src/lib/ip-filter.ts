@@ -2,9 +2,9 @@
 // 10.0.0.1, 10.0.0.10–19 and 10.0.0.100–199. Nova matches its `ip` filter as a regular expression
 // from the start of the address (re.match); we take the text literally (a dot is a dot), which
 // makes the match the same in the browser and in either database. The browser tests a string
-// prefix; the database tests the few numeric ranges that prefix stands for, which are index range
-// scans on fixed_ips.address and never LIKE, whose case and collation rules differ between SQLite
-// and PostgreSQL.
+// prefix; the database tests the few numeric ranges that prefix stands for, which an index on
+// fixed_ips answers, never a LIKE, whose case and collation rules differ between SQLite and
+// PostgreSQL.
 import { parseIpv4 } from "./ipv4";
 
 const OCTET = /^(0|[1-9]\d{0,2})$/;

@@ -39,7 +39,10 @@ export function statusWhere(status: NonNullable<ListFilters["status"]>): Prisma.
   return { OR: any };
 }
 
-/** Instances holding a fixed IP in one of the prefix's ranges: a semi-join on fixed_ips.address. */
+/**
+ * Instances holding a fixed IP in one of the prefix's ranges: a semi-join, each candidate row
+ * probed in fixed_ips' (instanceUuid, address) index without reading the fixed IP itself.
+ */
 export function ipWhere(prefix: string): Prisma.InstanceWhereInput {
   const ranges = ipPrefixRanges(prefix).map(([lo, hi]) => ({ address: { gte: BigInt(lo), lte: BigInt(hi) } }));
   return { fixedIps: { some: ranges.length === 1 ? ranges[0] : { OR: ranges } } };
