@@ -123,6 +123,8 @@ const schema = z.object({
   STRATUS_DISK_ALLOCATION_RATIO: number(1.0),
   /** Nova's default_availability_zone: the zone of hosts in no zone aggregate. */
   STRATUS_DEFAULT_AVAILABILITY_ZONE: z.string().min(1).default("nova"),
+  /** The network every instance gets its fixed IP on; the seed creates it (STRATUS_DEFAULT_NETWORK_CIDR). */
+  STRATUS_DEFAULT_NETWORK: z.string().trim().min(1).default("private"),
   /** Nova's image_properties_default_architecture (ImagePropertiesFilter). */
   STRATUS_IMAGE_PROPERTIES_DEFAULT_ARCHITECTURE: z.string().min(1).optional(),
 });

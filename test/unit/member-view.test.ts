@@ -22,6 +22,7 @@ const base: InstanceView = {
   host: "compute-1",
   hostId: hostId("p1", "compute-1"),
   availabilityZone: "nova",
+  addresses: { private: [{ address: "10.0.0.5", version: 4, type: "fixed", macAddress: "fa:16:3e:00:00:05" }] },
   progress: 0,
   step: null,
   locked: false,
@@ -43,6 +44,10 @@ describe("what a member sees of an instance", () => {
     expect(v.hostId).toBe(base.hostId);
     expect(v.fault).toEqual({ ...base.fault, details: null });
     expect(base.host).toBe("compute-1"); // the admin's copy is not touched
+  });
+
+  it("a member sees the instance's addresses, as Nova shows them to the owner", () => {
+    expect(instanceViewFor(base, false).addresses).toEqual(base.addresses);
   });
 
   it("a member keeps the details of a fault that is not an internal error (Nova shows those)", () => {

@@ -8,8 +8,9 @@ import { getLogger } from "@/server/logs/logger";
 import { recordActionFinish, recordEventFinish, recordEventStart } from "@/server/instances/action-log";
 import { release } from "@/server/scheduler/claims";
 import { recordBuildSuccess, rescheduleFailedBuild } from "./build";
+import { deallocateForInstance } from "./build-network";
 import { finishDelete } from "./delete";
-import { addFault, saveInstance } from "./instance-state";
+import { addFault, publishInstanceView, saveInstance } from "./instance-state";
 
 const log = getLogger("stratus.conductor.agent_reports");
 
@@ -77,8 +78,13 @@ export async function applyInstanceUpdate(host: string, u: InstanceUpdate): Prom
   }
   if (instance.vmState === "building" && u.vmState === "active") await recordBuildSuccess(host);
   if (u.fault) await addFault(u.uuid, { ...u.fault, host });
-  // A build that failed on the host gives its claim back (Nova deletes the allocation).
-  if (u.vmState === "error" && instance.vmState === "building") await release(u.uuid);
+  // A build that failed on the host gives its claim back (Nova deletes the allocation) and its
+  // fixed IP (Nova's _cleanup_allocated_networks); the view goes out again without the address.
+  if (u.vmState === "error" && instance.vmState === "building") {
+    await release(u.uuid);
+    await deallocateForInstance(u.uuid, u.requestId);
+    await publishInstanceView(u.uuid);
+  }
   if (u.requestId && u.taskState === null && (u.vmState !== undefined || u.fault)) {
     await finishAction(u.uuid, u.requestId, u.fault?.message);
   }

@@ -1,9 +1,10 @@
-// Builds InstanceView rows: one query for the page, then one each for flavor names, image names
-// and latest faults — never one call per row.
+// Builds InstanceView rows: one query for the page, then one each for flavor names, image names,
+// fixed IPs and latest faults — never one call per row.
 import type { Instance } from "@/server/db";
 import type { InstanceFaultView, InstanceView } from "@/lib/instance-view";
 import { statusFromState } from "@/lib/states";
 import { db } from "@/server/db";
+import { addressesByInstance } from "@/server/network/fixed-ips";
 import { hostId } from "./host-id";
 
 export async function toInstanceViews(rows: Instance[]): Promise<InstanceView[]> {
@@ -11,9 +12,10 @@ export async function toInstanceViews(rows: Instance[]): Promise<InstanceView[]>
   const flavorIds = [...new Set(rows.map((r) => r.flavorId))];
   const imageIds = [...new Set(rows.map((r) => r.imageId))];
   const errored = rows.filter((r) => r.vmState === "error").map((r) => r.uuid);
-  const [flavors, images, faults] = await Promise.all([
+  const [flavors, images, addresses, faults] = await Promise.all([
     db.flavor.findMany({ where: { id: { in: flavorIds } }, select: { id: true, name: true } }),
     db.image.findMany({ where: { id: { in: imageIds } }, select: { id: true, name: true } }),
+    addressesByInstance(rows.map((r) => r.uuid)),
     errored.length
       ? db.instanceFault.findMany({ where: { instanceUuid: { in: errored } }, orderBy: { id: "desc" } })
       : Promise.resolve([]),
@@ -50,6 +52,7 @@ export async function toInstanceViews(rows: Instance[]): Promise<InstanceView[]>
     host: r.host,
     hostId: hostId(r.projectId, r.host),
     availabilityZone: r.availabilityZone,
+    addresses: addresses.get(r.uuid) ?? {},
     progress: r.progress,
     step: r.step,
     locked: r.locked,
