@@ -6,12 +6,8 @@
 // streams its figures to the controller as `agent:migration-progress` events.
 import { z } from "zod";
 import { imageRefSchema, instanceSpecSchema, requestContextSchema } from "./agent-protocol";
+import { migrationRefSchema } from "./migration-protocol";
 
-const migration = z.object({
-  id: z.number().int().positive(),
-  /** The other host of the move. */
-  peerHost: z.string().min(1).max(255),
-});
 
 /** Where the destination takes the guest in: its libvirtd, its data address and its paths. */
 export const liveDestinationSchema = z.object({
@@ -28,7 +24,7 @@ export type LiveDestination = z.infer<typeof liveDestinationSchema>;
 export const TIMEOUT_ACTIONS = ["abort", "force_complete"] as const;
 export type TimeoutAction = (typeof TIMEOUT_ACTIONS)[number];
 
-const call = { context: requestContextSchema, instance: instanceSpecSchema, migration };
+const call = { context: requestContextSchema, instance: instanceSpecSchema, migration: migrationRefSchema };
 
 export const LIVE_MIGRATION_RPC_METHODS = [
   "pre_live_migration",
