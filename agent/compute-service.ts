@@ -88,6 +88,7 @@ export class ComputeService {
     this.migrations = new MigrationTasks({
       rt: this.manager.runtime,
       transfer: this.transfer,
+      sendBytesPerSec: config.transferBandwidthBytesPerSec,
       locked: (uuid, task) => this.manager.locked(uuid, task),
     });
     this.console = new ConsoleService({

@@ -54,6 +54,8 @@ const envSchema = z.object({
   STRATUS_TRANSFER_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** The name other compute hosts reach this one by, when it is not the listen address. */
   STRATUS_TRANSFER_ADVERTISE: z.string().min(1).optional(),
+  /** MiB/s this host sends a migrating disk at, at most; 0: as fast as it goes. */
+  STRATUS_TRANSFER_BANDWIDTH: z.coerce.number().nonnegative().default(0),
 });
 
 export interface AgentConfig {
@@ -78,6 +80,8 @@ export interface AgentConfig {
   removeUnusedOriginalMinimumAgeMs: number;
   imageDownloadStallMs: number;
   transfer: { address: string; port: number; advertise?: string };
+  /** Bytes per second a migrating disk is sent at, at most; 0: no limit. */
+  transferBandwidthBytesPerSec: number;
 }
 
 /** Flags and the variables they set; `--name value` and `--name=value` both work. */
@@ -103,6 +107,7 @@ const FLAGS = {
   "transfer-address": "STRATUS_TRANSFER_ADDRESS",
   "transfer-port": "STRATUS_TRANSFER_PORT",
   "transfer-advertise": "STRATUS_TRANSFER_ADVERTISE",
+  "transfer-bandwidth": "STRATUS_TRANSFER_BANDWIDTH",
 } as const;
 
 export const USAGE = `usage: npx tsx agent/main.ts [options]
@@ -175,6 +180,7 @@ export function loadConfig(
       port: c.STRATUS_TRANSFER_PORT,
       ...(c.STRATUS_TRANSFER_ADVERTISE ? { advertise: c.STRATUS_TRANSFER_ADVERTISE } : {}),
     },
+    transferBandwidthBytesPerSec: Math.round(c.STRATUS_TRANSFER_BANDWIDTH * 1024 * 1024),
   };
 }
 

@@ -30,6 +30,8 @@ export const MIGRATION_EVENTS = {
 export interface MigrationTaskDeps {
   rt: TaskRuntime;
   transfer: TransferServer;
+  /** STRATUS_TRANSFER_BANDWIDTH: the most bytes per second a disk is sent at; 0 or absent: no limit. */
+  sendBytesPerSec?: number;
   /** Runs `task` under the instance's lock (the compute manager's). */
   locked: <T>(uuid: string, task: () => Promise<T>) => Promise<T>;
 }
@@ -136,6 +138,7 @@ export class MigrationTasks {
           token: rpc.token,
           uuid: spec.uuid,
           file: rt.storage.rootDiskPath(spec.uuid),
+          ...(this.d.sendBytesPerSec ? { bytesPerSec: this.d.sendBytesPerSec } : {}),
           onProgress: ({ sent, total }) => {
             const pct = total > 0 ? Math.floor((sent / total) * 100) : 100;
             if (pct < shown + 5 && sent < total) return;
