@@ -11,6 +11,7 @@ import { getLogger } from "@/server/logs/logger";
 import { powerOff, waitForRunning } from "../driver/guest-power";
 import { runInstanceTask, TaskHandle } from "../tasks/instance-task";
 import { errorMessage, fault, MODULE, seconds, type TaskRuntime } from "../tasks/task-runtime";
+import { removePoweroffNote, writePoweroffNote } from "./poweroff-note";
 import { sendDisk } from "./transfer-client";
 import type { TransferServer } from "./transfer-server";
 
@@ -127,6 +128,8 @@ export class MigrationTasks {
         await t.taskState("resize_migrating", "Powering off the guest", 5);
         const { shutdownTimeoutMs, shutdownRetryIntervalMs, pollIntervalMs } = rt.timings;
         if (await rt.hypervisor.domainState(spec.uuid)) {
+          // Should this agent die before the move ends, its next start powers the guest on again.
+          if (wasRunning) await writePoweroffNote(rt.instanceDir(spec.uuid), rpc.migration.id);
           await powerOff(rt.hypervisor, spec.uuid, { timeoutMs: shutdownTimeoutMs, retryIntervalMs: shutdownRetryIntervalMs, pollIntervalMs });
         }
         rt.power?.track(spec.uuid, POWER_STATE.SHUTDOWN);
@@ -155,6 +158,7 @@ export class MigrationTasks {
       } catch (err) {
         t.log.error({ err }, "Migrating the disk failed; the instance stays on this host");
         const power = await this.restorePower(rpc.context, spec, wasRunning);
+        if (!wasRunning || power === POWER_STATE.RUNNING) await removePoweroffNote(rt.instanceDir(spec.uuid)).catch(() => undefined);
         await rt.tryUpdate(t.log, rpc.context, {
           uuid: spec.uuid,
           expectedTaskState: t.expected,
@@ -215,6 +219,8 @@ export class MigrationTasks {
           await rt.hypervisor.start(rpc.instance.uuid);
           await waitForRunning(rt.hypervisor, rpc.instance.uuid, rt.timings.startTimeoutMs, { pollIntervalMs: Math.min(500, rt.timings.pollIntervalMs) });
         }
+        // Back on the source as it was: the guest no longer waits on the move.
+        if (method === "finish_revert_resize") await removePoweroffNote(rt.instanceDir(rpc.instance.uuid));
         return { vmState, ...(rpc.powerOn ? {} : { powerState: POWER_STATE.SHUTDOWN }) };
       },
     }).then(() => {
