@@ -149,6 +149,8 @@ export class MigrationTasks {
             // One report at a time, in order; a refused one shows up at the end.
             reports = reports.then(() => t.step(`Copying the disk to ${rpc.migration.peerHost}: ${mib(sent)} of ${mib(total)}`, 10 + Math.floor(pct * 0.8)));
           },
+        }).catch((err: unknown) => {
+          throw new Error(`Copying the disk to ${rpc.migration.peerHost} failed: ${errorMessage(err)}`, { cause: err });
         });
         await reports;
         const rate = sent.seconds > 0 ? ` (${(sent.bytes / MiB / sent.seconds).toFixed(1)} MiB/s)` : "";

@@ -1,7 +1,8 @@
 // Nova's resize_confirm_window (_poll_unconfirmed_resizes): a resize or cold migration left in
 // VERIFY_RESIZE longer than STRATUS_RESIZE_CONFIRM_WINDOW seconds is confirmed by the system, the
-// same way a user's confirm is (confirmClaimedResize), and recorded as a `confirmResize` action whose
-// event says it was automatic and after how long. 0, Nova's default, never confirms.
+// same way a user's confirm is (confirmClaimedResize), and recorded as a `confirmResize` action by
+// `stratus-conductor` whose message (which owners see, unlike a successful event's details) says it
+// was automatic and after how long. 0, Nova's default, never confirms.
 //
 // Race-safe with a user and with other controllers: the pass first takes the instance's task
 // (None → resize_confirming, while it is still `resized`), so a user's confirm or revert from then on
@@ -70,22 +71,18 @@ async function confirmOne(migration: Migration, controllerHost: string, now: Dat
     return false;
   }
   const ctx: RequestContext = { requestId: `req-${randomUUID()}`, userId: null, projectId: instance.projectId };
+  const note = `Confirmed automatically after ${waited} s in VERIFY_RESIZE (STRATUS_RESIZE_CONFIRM_WINDOW is ${windowSec} s)`;
   await recordActionStart({
     instanceUuid: uuid,
     action: ACTION_RULES.confirm_resize.record,
     requestId: ctx.requestId,
     userId: AUTO_CONFIRM_USER,
     projectId: instance.projectId,
+    message: note,
   });
   getLogger(MODULE, { ...ctx, instanceUuid: uuid }).info(`Automatically confirming migration ${migration.id}: ${why}`);
   const current = await db.instance.findUniqueOrThrow({ where: { uuid } });
-  await confirmClaimedResize(
-    current,
-    migration,
-    ctx,
-    controllerHost,
-    `Confirmed automatically after ${waited} s in VERIFY_RESIZE (STRATUS_RESIZE_CONFIRM_WINDOW is ${windowSec} s). `,
-  );
+  await confirmClaimedResize(current, migration, ctx, controllerHost, `${note}. `);
   return true;
 }
 
