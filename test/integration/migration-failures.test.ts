@@ -3,7 +3,8 @@
 // on the wire for seconds). Each ends consistent and explained: the instance ACTIVE on its source
 // with no task, the migration `error`, the destination's claim freed and the source's allocation
 // the instance's again, an Error event saying what happened — and the host that died cleans up
-// after itself when its agent is back.
+// after itself when its agent is back. Last, a source that is gone when the move is confirmed: the
+// move is kept, and the source drops its copy when it is back.
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -144,9 +145,12 @@ describe("a cold migration whose host dies mid-copy", () => {
     expect(after).toMatchObject({ status: "ACTIVE", vmState: "active", taskState: null, host: source });
     expect(await allocations(controller.databaseUrl, uuid)).toEqual([{ consumerId: uuid, host: source, memoryMb: 512 }]);
     expect(await memoryUsed(controller.databaseUrl, dest)).toBe(destUsed);
-    // The destination, alive, was told to drop what it had received.
+    // The destination, alive, was told to drop what it had received, and says so in the action log.
     expect(existsSync(instanceDir(dest, uuid))).toBe(false);
-    const migrate = await migrateAction(uuid);
+    const migrate = await eventually(async () => {
+      const a = await migrateAction(uuid);
+      return a.events.some((e) => e.event === "compute_revert_resize" && e.result === "Success") ? a : undefined;
+    }, 10_000, "the destination's cleanup event");
     expect(migrate.message).toBe("Error");
     const failure = new RegExp(
       `^resize_instance on ${source} failed: Compute host ${source} is unavailable: its agent disconnected before answering resize_instance; ` +
@@ -168,5 +172,40 @@ describe("a cold migration whose host dies mid-copy", () => {
     expect(existsSync(path.join(instanceDir(source, uuid), "disk"))).toBe(true);
     expect(await allocations(controller.databaseUrl, uuid)).toEqual([{ consumerId: uuid, host: source, memoryMb: 512 }]);
     await admin.server.delete.mutate({ id: uuid });
+  });
+
+  it("source gone when the move is confirmed: the move is kept, the source's claim freed, its copy removed when it is back", async () => {
+    const { instances } = await demo.server.create.mutate({ name: "confirm-source-gone", flavorId: "1", imageId, count: 1 });
+    const vm = await settled(admin, instances[0]!.uuid, (v) => v.status === "ACTIVE");
+    const source = vm.host as Host;
+    const dest = other(source);
+    const sourceBefore = await memoryUsed(controller.databaseUrl, source);
+    await admin.server.migrate.mutate({ id: vm.uuid, host: dest });
+    await settled(admin, vm.uuid, (v) => v.status === "VERIFY_RESIZE");
+
+    const killed = agents.get(source)!;
+    await killed.kill("SIGKILL");
+    await demo.server.confirmResize.mutate({ id: vm.uuid });
+    const kept = await settled(admin, vm.uuid, (v) => v.status === "ACTIVE", 20_000);
+    expect(kept).toMatchObject({ host: dest, powerState: 1 });
+    expect((await admin.server.migrations.query({ id: vm.uuid }))[0]).toMatchObject({ status: "error" });
+    expect(await allocations(controller.databaseUrl, vm.uuid)).toEqual([{ consumerId: vm.uuid, host: dest, memoryMb: 512 }]);
+    expect(await memoryUsed(controller.databaseUrl, source)).toBe(sourceBefore - 512);
+    const confirm = await eventually(async () => {
+      const a = (await admin.server.actions.query({ id: vm.uuid })).find((x) => x.action === "confirmResize");
+      return a?.finishTime ? a : undefined;
+    });
+    expect(confirm.message).toBe("Error");
+    expect(confirm.events.find((e) => e.event === "conductor_confirm_resize")).toMatchObject({
+      result: "Error",
+      details: expect.stringMatching(new RegExp(`^confirm_resize on ${source} failed: .*; the move is kept, and ${source} removes its copy when its agent next starts$`)),
+    });
+
+    expect(existsSync(instanceDir(source, vm.uuid))).toBe(true);
+    const back = start(source, killed.stateDir);
+    await back.waitForLog(/Reconciled \d+ instances .* 1 leftover instance directories removed/, 60_000);
+    expect(existsSync(instanceDir(source, vm.uuid))).toBe(false);
+    expect(await settled(admin, vm.uuid, () => true)).toMatchObject({ status: "ACTIVE", host: dest });
+    await admin.server.delete.mutate({ id: vm.uuid });
   });
 });
