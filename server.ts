@@ -5,6 +5,7 @@ import { createServer } from "node:http";
 import next from "next";
 import { Server } from "socket.io";
 import { config } from "@/server/config";
+import { startResizeConfirmWindow } from "@/server/conductor/resize-confirm-window";
 import { startTaskDeadlines } from "@/server/conductor/task-deadlines";
 import { db, isPostgres } from "@/server/db";
 import { handleApiRequest } from "@/server/http/api-handler";
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
   const stopLogStore = startLogStore();
   const stopHeartbeats = startServiceHeartbeats(config.STRATUS_HOST);
   const stopDeadlines = startTaskDeadlines(config.STRATUS_HOST);
+  const stopResizeConfirm = startResizeConfirmWindow(config.STRATUS_HOST);
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject); // e.g. EADDRINUSE: fail loudly, never exit 0
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
     log.info(`Received ${signal}; shutting down`);
     stopHeartbeats();
     stopDeadlines();
+    stopResizeConfirm();
     io.close();
     httpServer.close();
     await stopLogStore();

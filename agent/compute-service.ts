@@ -2,6 +2,7 @@
 // connection, the outbox, the log shipper, the instance storage and image cache, the compute manager,
 // the console log service, reconciliation and the power-state sync, and decides when to reconcile.
 import { mkdirSync, readFileSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import type { RegisterAck, RegisterPayload } from "@/lib/agent-protocol";
 import { isLiveMigrationRpc } from "@/lib/live-migration-protocol";
 import { isMigrationRpc } from "@/lib/migration-protocol";
@@ -14,6 +15,7 @@ import type { Hypervisor } from "./driver/hypervisor";
 import { LibvirtHypervisor } from "./driver/libvirt-hypervisor";
 import { LifecycleEventMonitor } from "./driver/lifecycle-events";
 import { writeTestNode } from "./driver/test-node";
+import { isInstanceDirName } from "./imagecache/cache-paths";
 import { createHostStorage, type HostStorage } from "./imagecache/host-storage";
 import { LogShipper } from "./log-shipper";
 import { LiveMigrationTasks } from "./migration/live-migration-tasks";
@@ -91,6 +93,7 @@ export class ComputeService {
     this.migrations = new MigrationTasks({
       rt: this.manager.runtime,
       transfer: this.transfer,
+      sendBytesPerSec: config.transferBandwidthBytesPerSec,
       locked: (uuid, task) => this.manager.locked(uuid, task),
     });
     this.liveMigrations = new LiveMigrationTasks({
@@ -198,7 +201,19 @@ export class ComputeService {
       pid: process.pid,
       node: await readNodeResources(this.hypervisor, { host: this.config.host, localGb: this.localGb }),
       domains: await readDomainReports(this.hypervisor),
+      instanceDirs: await this.instanceDirs(),
     };
+  }
+
+  /** The instance directories under the instances path (the controller names leftovers among them). */
+  private async instanceDirs(): Promise<string[]> {
+    try {
+      const entries = await readdir(this.config.instancesPath, { withFileTypes: true });
+      return entries.filter((e) => e.isDirectory() && isInstanceDirName(e.name)).map((e) => e.name);
+    } catch (err) {
+      log().warn(`Could not list ${this.config.instancesPath}: ${err instanceof Error ? err.message : err}`);
+      return [];
+    }
   }
 
   private onRegistered(ack: RegisterAck): void {
@@ -220,7 +235,7 @@ export class ComputeService {
     // One reconciliation at a time: a second registration's pass starts after the first's.
     const deps = { hypervisor: this.hypervisor, manager: this.manager, reporter: this.outbox };
     this.reconciling = this.reconciling
-      .then(() => reconcile(deps, ack.instances, mode))
+      .then(() => reconcile(deps, ack.instances, mode, ack.leftovers ?? []))
       .then(() => undefined)
       .catch((err: unknown) => {
         log().error({ err }, `Reconciliation with the hypervisor failed (${mode}); retrying soon`);

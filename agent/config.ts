@@ -63,6 +63,8 @@ const envSchema = z.object({
   STRATUS_LIVE_MIGRATION_INBOUND_ADDR: z.string().regex(/^[A-Za-z0-9.:-]+$/, "a host name or IP address").optional(),
   /** Outgoing live migrations' bandwidth cap in MiB/s; 0 for none (Nova's live_migration_bandwidth). */
   STRATUS_LIVE_MIGRATION_BANDWIDTH: z.coerce.number().int().min(0).default(0),
+  /** MiB/s this host sends a migrating disk at, at most; 0: as fast as it goes. */
+  STRATUS_TRANSFER_BANDWIDTH: z.coerce.number().nonnegative().default(0),
 });
 
 export interface AgentConfig {
@@ -88,6 +90,8 @@ export interface AgentConfig {
   imageDownloadStallMs: number;
   transfer: { address: string; port: number; advertise?: string };
   liveMigration: { uri: string; inboundAddress: string; bandwidthMiBps: number };
+  /** Bytes per second a migrating disk is sent at, at most; 0: no limit. */
+  transferBandwidthBytesPerSec: number;
 }
 
 /** Flags and the variables they set; `--name value` and `--name=value` both work. */
@@ -116,6 +120,7 @@ const FLAGS = {
   "live-migration-uri": "STRATUS_LIVE_MIGRATION_URI",
   "live-migration-inbound-addr": "STRATUS_LIVE_MIGRATION_INBOUND_ADDR",
   "live-migration-bandwidth": "STRATUS_LIVE_MIGRATION_BANDWIDTH",
+  "transfer-bandwidth": "STRATUS_TRANSFER_BANDWIDTH",
 } as const;
 
 export const USAGE = `usage: npx tsx agent/main.ts [options]
@@ -188,6 +193,7 @@ export function loadConfig(
       port: c.STRATUS_TRANSFER_PORT,
       ...(c.STRATUS_TRANSFER_ADVERTISE ? { advertise: c.STRATUS_TRANSFER_ADVERTISE } : {}),
     },
+    transferBandwidthBytesPerSec: Math.round(c.STRATUS_TRANSFER_BANDWIDTH * 1024 * 1024),
     liveMigration: liveMigrationConfig(c),
   };
 }

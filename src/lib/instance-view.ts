@@ -48,6 +48,8 @@ export interface InstanceView {
   step: string | null;
   locked: boolean;
   fault: InstanceFaultView | null;
+  /** VERIFY_RESIZE only: when the move confirms by itself (STRATUS_RESIZE_CONFIRM_WINDOW); else null. */
+  autoConfirmAt: string | null;
   taskStartedAt: string | null;
   launchedAt: string | null;
   createdAt: string;

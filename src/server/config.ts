@@ -98,6 +98,11 @@ const schema = z.object({
   STRATUS_TASK_DEADLINES: taskDeadlines,
   /** How often the controller looks for tasks past their deadline, in seconds. */
   STRATUS_TASK_DEADLINE_INTERVAL: number(30),
+  /**
+   * Nova's resize_confirm_window: a resize or cold migration left in VERIFY_RESIZE this many
+   * seconds is confirmed automatically; 0 (Nova's default) never does.
+   */
+  STRATUS_RESIZE_CONFIRM_WINDOW: z.coerce.number().int().nonnegative().default(0),
   /** Log records kept in the database's bounded store. */
   STRATUS_LOG_STORE_MAX: number(200_000),
   /** Where the image service keeps uploaded image files (Glance's filesystem_store_datadir). */

@@ -27,6 +27,7 @@ const base: InstanceView = {
   step: null,
   locked: false,
   fault: { code: 500, message: "No valid host was found. 2 hosts: 2 without enough RAM.", details: "without enough RAM: compute-1, compute-2", createdAt: "2026-01-01T00:00:00.000Z" },
+  autoConfirmAt: null,
   taskStartedAt: null,
   launchedAt: null,
   createdAt: "2026-01-01T00:00:00.000Z",

@@ -28,19 +28,26 @@ export const OPEN_MIGRATION_STATUSES = [
   "queued",
   "preparing",
   "running",
+  "cancelling",
 ];
 
 /**
- * The instance if `host` may report on it: its own host, or — for state changes and action
- * events, with `moving` — either host of a move in flight. Power reports only ever come from the
- * instance's host: the source of a move still has the powered-off domain.
+ * The instance if `host` may report on it: its own host, or — for state changes, with `moving` —
+ * either host of a move in flight; for action events (`"any-move"`) either host of any of its
+ * moves, since a host cleaning up after a move that failed records what it did after the move
+ * ended. Power reports only ever come from the instance's host: the source of a move still has the
+ * powered-off domain.
  */
-async function ownInstance(host: string, uuid: string, moving = false) {
+async function ownInstance(host: string, uuid: string, moving: boolean | "any-move" = false) {
   const instance = await db.instance.findUnique({ where: { uuid } });
   if (instance && instance.host === host) return instance;
   if (instance && moving) {
     const migration = await db.migration.findFirst({
-      where: { instanceUuid: uuid, status: { in: OPEN_MIGRATION_STATUSES }, OR: [{ sourceCompute: host }, { destCompute: host }] },
+      where: {
+        instanceUuid: uuid,
+        ...(moving === "any-move" ? {} : { status: { in: OPEN_MIGRATION_STATUSES } }),
+        OR: [{ sourceCompute: host }, { destCompute: host }],
+      },
       select: { id: true },
     });
     if (migration) return instance;
@@ -104,7 +111,7 @@ async function finishAction(uuid: string, requestId: string, error?: string): Pr
 }
 
 export async function applyActionEvent(host: string, e: ActionEvent): Promise<void> {
-  if (!(await ownInstance(host, e.uuid, true))) return;
+  if (!(await ownInstance(host, e.uuid, "any-move"))) return;
   const time = new Date(e.time);
   if (e.phase === "start") await recordEventStart(e.uuid, e.requestId, e.event, host, time);
   else

@@ -23,7 +23,7 @@ import { moveAllocations, release } from "@/server/scheduler/claims";
 import { NoValidHost } from "./build";
 import { snapshotOfInstance } from "./flavor-snapshot";
 import { addFault, saveInstance } from "./instance-state";
-import { call, migrationConsumer, scheduleDestination, StepFailed } from "./resize";
+import { call, describe, migrationConsumer, scheduleDestination } from "./resize";
 import { imageRef, instanceSpec } from "./specs";
 
 const CONDUCTOR_EVENT = "conductor_live_migrate_instance";
@@ -64,11 +64,6 @@ async function setStatus(m: Migration, status: string, data: Record<string, unkn
   const { count } = await db.migration.updateMany({ where: { id: m.id, status: { not: CANCELLING } }, data: { status, ...data } });
   publishMigrationChanged(m.instanceUuid, m.id);
   if (count === 0) throw new Cancelled("aborted by an operator before the guest started moving");
-}
-
-function describe(err: unknown): string {
-  if (err instanceof StepFailed) return `${err.step} on ${err.host} failed: ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Schedules, prepares and runs the live migration of an instance in task state `migrating`. */

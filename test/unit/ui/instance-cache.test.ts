@@ -30,6 +30,7 @@ function view(uuid: string, patch: Partial<InstanceView> = {}): InstanceView {
     step: "Defining domain",
     locked: false,
     fault: null,
+    autoConfirmAt: null,
     taskStartedAt: null,
     launchedAt: null,
     createdAt: "2026-01-01T00:00:00.000Z",
