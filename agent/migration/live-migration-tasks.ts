@@ -15,11 +15,11 @@ import {
   type MigrationProgress,
 } from "@/lib/live-migration-protocol";
 import { POWER_STATE } from "@/lib/states";
-import { getLogger } from "@/server/logs/logger";
 import { isHypervisorError } from "../driver/hypervisor";
 import { TaskHandle } from "../tasks/instance-task";
-import { errorMessage, MODULE, type TaskRuntime } from "../tasks/task-runtime";
+import { errorMessage, type TaskRuntime } from "../tasks/task-runtime";
 import { LiveMigrationMonitor, progressPercent } from "./live-migration-monitor";
+import { invalidRpc, recordedStep } from "./recorded-step";
 
 const EVENTS = {
   pre_live_migration: "compute_pre_live_migration",
@@ -75,11 +75,7 @@ export class LiveMigrationTasks {
 
   async handleRpc(raw: unknown): Promise<Ack> {
     const parsed = liveMigrationRpcSchema.safeParse(raw);
-    if (!parsed.success) {
-      const error = `invalid rpc: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
-      getLogger(MODULE).warn(`Refused RPC: ${error}`);
-      return { ok: false, error };
-    }
+    if (!parsed.success) return invalidRpc(parsed.error);
     const rpc = parsed.data;
     try {
       // Abort and force complete act on a migration that holds the instance's lock.
@@ -105,21 +101,8 @@ export class LiveMigrationTasks {
     }
   }
 
-  private async step<T>(ctx: RequestContext, uuid: string, method: keyof typeof EVENTS, work: () => Promise<{ result: T; details?: string }>): Promise<T> {
-    const { rt } = this.d;
-    rt.event(ctx, uuid, EVENTS[method], "start");
-    try {
-      const { result, details } = await work();
-      rt.event(ctx, uuid, EVENTS[method], "finish", { result: "Success", ...(details ? { details } : {}) });
-      return result;
-    } catch (err) {
-      rt.event(ctx, uuid, EVENTS[method], "finish", {
-        result: "Error",
-        details: errorMessage(err),
-        ...(err instanceof Error && err.stack ? { traceback: err.stack } : {}),
-      });
-      throw err;
-    }
+  private step<T>(ctx: RequestContext, uuid: string, method: keyof typeof EVENTS, work: () => Promise<{ result: T; details?: string }>): Promise<T> {
+    return recordedStep(this.d.rt, ctx, uuid, EVENTS[method], work);
   }
 
   /** Destination: the disks the guest's are copied into, on this host's own cached base image. */

@@ -7,11 +7,11 @@
 import type { Ack, ImageRef, InstanceSpec, RequestContext } from "@/lib/agent-protocol";
 import { migrationRpcSchema, type MigrationRpc, type MigrationRpcOf } from "@/lib/migration-protocol";
 import { POWER_STATE, type PowerState } from "@/lib/states";
-import { getLogger } from "@/server/logs/logger";
 import { powerOff, waitForRunning } from "../driver/guest-power";
 import { runInstanceTask, TaskHandle } from "../tasks/instance-task";
-import { errorMessage, fault, MODULE, seconds, type TaskRuntime } from "../tasks/task-runtime";
+import { errorMessage, fault, seconds, type TaskRuntime } from "../tasks/task-runtime";
 import { removePoweroffNote, writePoweroffNote } from "./poweroff-note";
+import { invalidRpc, recordedStep } from "./recorded-step";
 import { sendDisk } from "./transfer-client";
 import type { TransferServer } from "./transfer-server";
 
@@ -47,11 +47,7 @@ export class MigrationTasks {
   /** Validates a migration RPC and answers once its step is done, with a reason if it failed. */
   async handleRpc(raw: unknown): Promise<Ack> {
     const parsed = migrationRpcSchema.safeParse(raw);
-    if (!parsed.success) {
-      const error = `invalid rpc: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
-      getLogger(MODULE).warn(`Refused RPC: ${error}`);
-      return { ok: false, error };
-    }
+    if (!parsed.success) return invalidRpc(parsed.error);
     const rpc = parsed.data;
     try {
       return { ok: true, ...(await this.d.locked(rpc.instance.uuid, () => this.run(rpc))) };
@@ -77,22 +73,8 @@ export class MigrationTasks {
     }
   }
 
-  /** Wraps a step in its action event; a failure is recorded on the event and rethrown. */
-  private async step<T>(ctx: RequestContext, uuid: string, method: keyof typeof MIGRATION_EVENTS, work: () => Promise<{ result: T; details?: string }>): Promise<T> {
-    const event = MIGRATION_EVENTS[method];
-    this.d.rt.event(ctx, uuid, event, "start");
-    try {
-      const { result, details } = await work();
-      this.d.rt.event(ctx, uuid, event, "finish", { result: "Success", ...(details ? { details } : {}) });
-      return result;
-    } catch (err) {
-      this.d.rt.event(ctx, uuid, event, "finish", {
-        result: "Error",
-        details: errorMessage(err),
-        ...(err instanceof Error && err.stack ? { traceback: err.stack } : {}),
-      });
-      throw err;
-    }
+  private step<T>(ctx: RequestContext, uuid: string, method: keyof typeof MIGRATION_EVENTS, work: () => Promise<{ result: T; details?: string }>): Promise<T> {
+    return recordedStep(this.d.rt, ctx, uuid, MIGRATION_EVENTS[method], work);
   }
 
   /** Destination: a clean instance directory and a slot for the disk. */
