@@ -6,6 +6,7 @@ import path from "node:path";
 import next from "next";
 import { Server } from "socket.io";
 import { config } from "@/server/config";
+import { startResizeConfirmWindow } from "@/server/conductor/resize-confirm-window";
 import { startTaskDeadlines } from "@/server/conductor/task-deadlines";
 import { db, isPostgres } from "@/server/db";
 import { publishInProcessApi } from "@/server/api/in-process";
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
   const stopLogStore = startLogStore();
   const stopHeartbeats = startServiceHeartbeats(config.STRATUS_HOST);
   const stopDeadlines = startTaskDeadlines(config.STRATUS_HOST);
+  const stopResizeConfirm = startResizeConfirmWindow(config.STRATUS_HOST);
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject); // e.g. EADDRINUSE: fail loudly, never exit 0
@@ -89,6 +91,7 @@ async function main(): Promise<void> {
     log.info(`Received ${signal}; shutting down`);
     stopHeartbeats();
     stopDeadlines();
+    stopResizeConfirm();
     io.close();
     httpServer.close();
     await stopLogStore();

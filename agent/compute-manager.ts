@@ -260,6 +260,22 @@ export class ComputeManager {
     });
   }
 
+  /**
+   * Removes the files of an instance the controller says belong to nothing on this host any more
+   * (a deleted instance, a failed move this host could not be told to clean up).
+   */
+  removeLeftoverFiles(uuid: string, why: string): Promise<void> {
+    return this.locks.run(uuid, async () => {
+      const log = getLogger(MODULE, { instanceUuid: uuid });
+      log.warn(`Removing the instance files left on this host: ${why}`);
+      try {
+        await this.storage?.removeInstanceFiles(uuid);
+      } catch (err) {
+        log.error({ err }, "Failed to remove the instance files");
+      }
+    });
+  }
+
   private logger(ctx: RequestContext, uuid: string): Logger {
     return getLogger(MODULE, { ...ctx, instanceUuid: uuid });
   }

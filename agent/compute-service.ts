@@ -2,7 +2,9 @@
 // connection, the outbox, the log shipper, the instance storage and image cache, the compute manager,
 // the console log service, reconciliation and the power-state sync, and decides when to reconcile.
 import { mkdirSync, readFileSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import type { RegisterAck, RegisterPayload } from "@/lib/agent-protocol";
+import { isLiveMigrationRpc } from "@/lib/live-migration-protocol";
 import { isMigrationRpc } from "@/lib/migration-protocol";
 import { getLogger } from "@/server/logs/logger";
 import type { AgentConfig } from "./config";
@@ -13,8 +15,10 @@ import type { Hypervisor } from "./driver/hypervisor";
 import { LibvirtHypervisor } from "./driver/libvirt-hypervisor";
 import { LifecycleEventMonitor } from "./driver/lifecycle-events";
 import { writeTestNode } from "./driver/test-node";
+import { isInstanceDirName } from "./imagecache/cache-paths";
 import { createHostStorage, type HostStorage } from "./imagecache/host-storage";
 import { LogShipper } from "./log-shipper";
+import { LiveMigrationTasks } from "./migration/live-migration-tasks";
 import { MigrationTasks } from "./migration/migration-tasks";
 import { TransferServer } from "./migration/transfer-server";
 import { filesystemGb, readDomainReports, readNodeResources } from "./node-resources";
@@ -40,6 +44,7 @@ export class ComputeService {
   /** Receives migrating disks from other hosts. */
   private readonly transfer: TransferServer;
   private readonly migrations: MigrationTasks;
+  private readonly liveMigrations: LiveMigrationTasks;
   private readonly config: AgentConfig;
   private readonly outbox: Outbox;
   private readonly shipper: LogShipper;
@@ -88,7 +93,15 @@ export class ComputeService {
     this.migrations = new MigrationTasks({
       rt: this.manager.runtime,
       transfer: this.transfer,
+      sendBytesPerSec: config.transferBandwidthBytesPerSec,
       locked: (uuid, task) => this.manager.locked(uuid, task),
+    });
+    this.liveMigrations = new LiveMigrationTasks({
+      rt: this.manager.runtime,
+      settings: config.liveMigration,
+      instancesPath: config.instancesPath,
+      locked: (uuid, task) => this.manager.locked(uuid, task),
+      send,
     });
     this.console = new ConsoleService({
       host: config.host,
@@ -127,7 +140,9 @@ export class ComputeService {
           ? this.console.handleRpc(payload)
           : isMigrationRpc(payload)
             ? this.migrations.handleRpc(payload)
-            : this.manager.handleRpc(payload),
+            : isLiveMigrationRpc(payload)
+              ? this.liveMigrations.handleRpc(payload)
+              : this.manager.handleRpc(payload),
       heartbeatDomains: () => readDomainReports(this.hypervisor),
     });
     this.hypervisor.onReset((event) => {
@@ -186,7 +201,19 @@ export class ComputeService {
       pid: process.pid,
       node: await readNodeResources(this.hypervisor, { host: this.config.host, localGb: this.localGb }),
       domains: await readDomainReports(this.hypervisor),
+      instanceDirs: await this.instanceDirs(),
     };
+  }
+
+  /** The instance directories under the instances path (the controller names leftovers among them). */
+  private async instanceDirs(): Promise<string[]> {
+    try {
+      const entries = await readdir(this.config.instancesPath, { withFileTypes: true });
+      return entries.filter((e) => e.isDirectory() && isInstanceDirName(e.name)).map((e) => e.name);
+    } catch (err) {
+      log().warn(`Could not list ${this.config.instancesPath}: ${err instanceof Error ? err.message : err}`);
+      return [];
+    }
   }
 
   private onRegistered(ack: RegisterAck): void {
@@ -208,7 +235,7 @@ export class ComputeService {
     // One reconciliation at a time: a second registration's pass starts after the first's.
     const deps = { hypervisor: this.hypervisor, manager: this.manager, reporter: this.outbox };
     this.reconciling = this.reconciling
-      .then(() => reconcile(deps, ack.instances, mode))
+      .then(() => reconcile(deps, ack.instances, mode, ack.leftovers ?? []))
       .then(() => undefined)
       .catch((err: unknown) => {
         log().error({ err }, `Reconciliation with the hypervisor failed (${mode}); retrying soon`);

@@ -54,6 +54,17 @@ const envSchema = z.object({
   STRATUS_TRANSFER_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** The name other compute hosts reach this one by, when it is not the listen address. */
   STRATUS_TRANSFER_ADVERTISE: z.string().min(1).optional(),
+  /**
+   * Live migration into this host: the URI other hosts' libvirtd reach this one's by (Nova's
+   * live_migration_uri; default qemu+tcp://<inbound address>/system) and the address this host's
+   * QEMU takes memory and disk streams on (Nova's live_migration_inbound_addr; default the host name).
+   */
+  STRATUS_LIVE_MIGRATION_URI: z.string().regex(/^[a-z0-9+]+:\/\//, "a libvirt URI such as qemu+tcp://host/system").optional(),
+  STRATUS_LIVE_MIGRATION_INBOUND_ADDR: z.string().regex(/^[A-Za-z0-9.:-]+$/, "a host name or IP address").optional(),
+  /** Outgoing live migrations' bandwidth cap in MiB/s; 0 for none (Nova's live_migration_bandwidth). */
+  STRATUS_LIVE_MIGRATION_BANDWIDTH: z.coerce.number().int().min(0).default(0),
+  /** MiB/s this host sends a migrating disk at, at most; 0: as fast as it goes. */
+  STRATUS_TRANSFER_BANDWIDTH: z.coerce.number().nonnegative().default(0),
 });
 
 export interface AgentConfig {
@@ -78,6 +89,9 @@ export interface AgentConfig {
   removeUnusedOriginalMinimumAgeMs: number;
   imageDownloadStallMs: number;
   transfer: { address: string; port: number; advertise?: string };
+  liveMigration: { uri: string; inboundAddress: string; bandwidthMiBps: number };
+  /** Bytes per second a migrating disk is sent at, at most; 0: no limit. */
+  transferBandwidthBytesPerSec: number;
 }
 
 /** Flags and the variables they set; `--name value` and `--name=value` both work. */
@@ -103,6 +117,10 @@ const FLAGS = {
   "transfer-address": "STRATUS_TRANSFER_ADDRESS",
   "transfer-port": "STRATUS_TRANSFER_PORT",
   "transfer-advertise": "STRATUS_TRANSFER_ADVERTISE",
+  "live-migration-uri": "STRATUS_LIVE_MIGRATION_URI",
+  "live-migration-inbound-addr": "STRATUS_LIVE_MIGRATION_INBOUND_ADDR",
+  "live-migration-bandwidth": "STRATUS_LIVE_MIGRATION_BANDWIDTH",
+  "transfer-bandwidth": "STRATUS_TRANSFER_BANDWIDTH",
 } as const;
 
 export const USAGE = `usage: npx tsx agent/main.ts [options]
@@ -175,6 +193,19 @@ export function loadConfig(
       port: c.STRATUS_TRANSFER_PORT,
       ...(c.STRATUS_TRANSFER_ADVERTISE ? { advertise: c.STRATUS_TRANSFER_ADVERTISE } : {}),
     },
+    transferBandwidthBytesPerSec: Math.round(c.STRATUS_TRANSFER_BANDWIDTH * 1024 * 1024),
+    liveMigration: liveMigrationConfig(c),
+  };
+}
+
+function liveMigrationConfig(c: z.infer<typeof envSchema>): AgentConfig["liveMigration"] {
+  const inboundAddress = c.STRATUS_LIVE_MIGRATION_INBOUND_ADDR ?? os.hostname();
+  // An IPv6 literal needs brackets inside a URI.
+  const uriHost = inboundAddress.includes(":") ? `[${inboundAddress}]` : inboundAddress;
+  return {
+    uri: c.STRATUS_LIVE_MIGRATION_URI ?? `qemu+tcp://${uriHost}/system`,
+    inboundAddress,
+    bandwidthMiBps: c.STRATUS_LIVE_MIGRATION_BANDWIDTH,
   };
 }
 

@@ -68,6 +68,15 @@ export function resolveInterruptedTask(spec: Pick<InstanceSpec, "vmState" | "tas
     case "unrescuing":
       // Unrescue is idempotent: it restores the saved definition (or the instance's) and starts it.
       return { kind: "unrescue", why: `finishing the unrescue (${seen})` };
+    // A cold migration cut short on the host the instance is still placed on, its source: the
+    // conductor fails the move, and the guest runs again as its vm_state says (Nova rolls
+    // resize_migrating back with finish_revert_migration and clears resize_prep).
+    case "resize_prep":
+      return { kind: "clear", vmState: spec.vmState, why: `the move had not started here (${seen})` };
+    case "resize_migrating":
+    case "resize_migrated":
+      if (spec.vmState === "active" && !running) return { kind: "start", why: `the move was cut short with the guest powered off (${seen}): powering it on again` };
+      return { kind: "clear", vmState: spec.vmState, why: `the move was cut short (${seen})` };
     default:
       return { kind: "none" };
   }

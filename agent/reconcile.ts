@@ -2,14 +2,16 @@
 // view of this host. Domains the database wants but the hypervisor lacks are re-created; a build or
 // delete cut short by an agent restart is finished (error, or delete re-driven); any other task an
 // agent restart interrupted is retried or cleared from the domain's real state (interrupted-tasks);
-// domains of instances the database no longer places here are reaped.
+// a guest a failed cold migration left powered off runs again; domains of instances the database
+// no longer places here are reaped, and instance directories it names as leftovers removed.
 import type { ImageRef, InstanceSpec, RegisterAck } from "@/lib/agent-protocol";
-import type { TaskState, VmState } from "@/lib/states";
+import { POWER_STATE, type TaskState, type VmState } from "@/lib/states";
 import { getLogger } from "@/server/logs/logger";
 import { isRescueDomain, isStratusDomain } from "./driver/domain-xml";
 import type { DomainInfo, Hypervisor } from "./driver/hypervisor";
 import { newRequestContext, type ComputeManager } from "./compute-manager";
 import { resolveInterruptedTask, type ObservedDomain } from "./interrupted-tasks";
+import { readPoweroffNote, removePoweroffNote } from "./migration/poweroff-note";
 import type { Reporter } from "./outbox";
 
 /**
@@ -20,6 +22,15 @@ import type { Reporter } from "./outbox";
 export type ReconcileMode = "init-host" | "hypervisor-reset" | "reconnect";
 
 const BUILD_TASKS: readonly (TaskState | null)[] = ["scheduling", "networking", "block_device_mapping", "spawning"];
+/**
+ * A move in flight that nothing above resolved (a live migration, a cold move seen on a reconnect):
+ * the guest may already run on the other host, so a missing domain here is never re-created (two
+ * copies of one guest); the conductor settles where the instance is.
+ */
+const IN_FLIGHT: readonly (TaskState | null)[] = ["migrating", "resize_prep", "resize_migrating", "resize_migrated", "resize_finish"];
+
+/** The source's task states of a cold migration. */
+const MOVE_TASKS: readonly (TaskState | null)[] = ["resize_prep", "resize_migrating", "resize_migrated"];
 
 /** vm_states whose instance has a domain on its host (shelved_offloaded, error, building do not). */
 const HAS_DOMAIN: readonly VmState[] = ["active", "stopped", "paused", "suspended", "rescued", "resized", "soft-delete", "shelved"];
@@ -38,15 +49,18 @@ export interface ReconcileSummary {
   skippedBusy: number;
   /** Interrupted lifecycle tasks retried or cleared. */
   tasksResolved: number;
+  /** Instance directories removed because the controller named them leftovers. */
+  leftoversRemoved: number;
 }
 
 export async function reconcile(
   deps: ReconcileDeps,
   instances: RegisterAck["instances"],
   mode: ReconcileMode,
+  leftovers: NonNullable<RegisterAck["leftovers"]> = [],
 ): Promise<ReconcileSummary> {
   const log = getLogger("stratus.compute.manager");
-  const summary: ReconcileSummary = { recreated: 0, failedBuilds: 0, deletesRedriven: 0, reaped: 0, skippedBusy: 0, tasksResolved: 0 };
+  const summary: ReconcileSummary = { recreated: 0, failedBuilds: 0, deletesRedriven: 0, reaped: 0, skippedBusy: 0, tasksResolved: 0, leftoversRemoved: 0 };
   const domains = new Map<string, DomainInfo>((await deps.hypervisor.listDomains()).map((d) => [d.uuid, d]));
   const work: Promise<void>[] = [];
   // A running task or an undelivered report means the database's view of the instance is stale.
@@ -72,6 +86,13 @@ export async function reconcile(
       }
     } else if (mode === "init-host" && spec.taskState !== null && (await resolveTask(deps, spec, image, domain ?? null, work))) {
       summary.tasksResolved++;
+      // A move cut short is settled from its task state: a power-off note it left is done with.
+      const dir = MOVE_TASKS.includes(spec.taskState) ? instanceDirOf(deps, spec.uuid) : null;
+      if (dir) work.push(removePoweroffNote(dir));
+    } else if (mode === "init-host" && (await resumeAfterFailedMove(deps, spec, image, domain ?? null, work))) {
+      summary.tasksResolved++;
+    } else if (IN_FLIGHT.includes(spec.taskState)) {
+      getLogger("stratus.compute.manager", { instanceUuid: spec.uuid }).info(`Left alone: a move is in flight (task state ${spec.taskState})`);
     } else if (!domain && mode !== "reconnect" && HAS_DOMAIN.includes(spec.vmState)) {
       summary.recreated++;
       work.push(deps.manager.recreateDomain(spec, image));
@@ -102,14 +123,57 @@ export async function reconcile(
     );
   }
 
+  for (const { uuid, reason } of leftovers) {
+    // A directory the database wants here, or one a task is using, is not a leftover after all.
+    if (wanted.has(uuid) || busy(uuid)) continue;
+    summary.leftoversRemoved++;
+    work.push(deps.manager.removeLeftoverFiles(uuid, reason));
+  }
+
   await Promise.all(work);
   log.info(
     `Reconciled ${instances.length} instances with ${domains.size} domains (${mode}): ` +
       `${summary.recreated} re-created, ${summary.failedBuilds} interrupted builds set to ERROR, ` +
       `${summary.deletesRedriven} deletes re-driven, ${summary.tasksResolved} interrupted tasks resolved, ` +
-      `${summary.reaped} domains reaped, ${summary.skippedBusy} busy`,
+      `${summary.reaped} domains reaped, ${summary.leftoversRemoved} leftover instance directories removed, ${summary.skippedBusy} busy`,
   );
   return summary;
+}
+
+function instanceDirOf(deps: ReconcileDeps, uuid: string): string | null {
+  try {
+    return deps.manager.runtime.instanceDir(uuid);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A guest the agent powered off for a cold migration's copy and never powered on again because it
+ * died (migration/poweroff-note.ts): the move failed — the instance is still placed here with no
+ * task — so the guest runs again, as it did before the move (Nova's _init_instance for an
+ * instance found in resize_migrating). A stale note (the guest runs, or the instance moved on) goes.
+ */
+async function resumeAfterFailedMove(
+  deps: ReconcileDeps,
+  spec: InstanceSpec,
+  image: ImageRef | null,
+  domain: DomainInfo | null,
+  work: Promise<void>[],
+): Promise<boolean> {
+  const dir = instanceDirOf(deps, spec.uuid);
+  const note = dir ? await readPoweroffNote(dir) : null;
+  if (!dir || !note) return false;
+  if (spec.taskState !== null || spec.vmState !== "active" || domain?.powerState === POWER_STATE.RUNNING) {
+    await removePoweroffNote(dir);
+    return false;
+  }
+  getLogger("stratus.compute.manager", { instanceUuid: spec.uuid }).info(
+    `Migration ${note.migrationId} powered the guest off at ${note.at} and the agent stopped before it was moved: powering it on again`,
+  );
+  const start = deps.manager.startInstance({ ctx: newRequestContext(), spec, image, expected: [null] });
+  work.push(start.then(() => removePoweroffNote(dir)));
+  return true;
 }
 
 /**

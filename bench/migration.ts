@@ -1,21 +1,25 @@
-// npm run bench:migration — cold migration between two compute agents through the real API,
-// conductor and agents, with a disk of real data: the instance's root overlay is filled with
-// --size-mib of written blocks (qemu-io) before it moves, so the copy carries that much. Prints
-// the end-to-end time (request → VERIFY_RESIZE), the copy's time and throughput as the source
-// measured it, and the confirm time. Asserts nothing.
+// npm run bench:migration — moving instances between two compute hosts, through the real API,
+// conductor and agents. Asserts nothing.
 //
-// The agents run on libvirt's test driver: the disk transfer, claims and state machine are the
-// real ones; the guest's power-off and start cost what the test driver costs (milliseconds).
-// Live migration is not measured: it is not implemented yet (and the test driver cannot do it).
+// Cold: a disk of real data (the root overlay filled with --size-mib of written blocks by qemu-io)
+// between two agents on libvirt's test driver. Prints the end-to-end time (request →
+// VERIFY_RESIZE), the copy's time and throughput as the source measured it, and the confirm time.
+// The disk transfer, claims and state machine are the real ones; the guest's power-off and start
+// cost what the test driver costs (milliseconds).
 //
-//   npm run bench:migration -- [--size-mib 1024] [--runs 3]
+// Live: real TCG guests between two libvirt daemons, idle and busy (bench/migration/live.ts).
+//
+//   npm run bench:migration -- [--size-mib 1024] [--runs 3] [--only cold|live]
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { eventually, login, type ApiClient } from "../test/integration/api-client";
 import { startAgent, startController, waitForHypervisors, type Agent } from "../test/integration/harness";
+import { runLive } from "./migration/live";
 
-const { values } = parseArgs({ options: { "size-mib": { type: "string", default: "1024" }, runs: { type: "string", default: "3" } } });
+const { values } = parseArgs({
+  options: { "size-mib": { type: "string", default: "1024" }, runs: { type: "string", default: "3" }, only: { type: "string" } },
+});
 const SIZE_MIB = Number(values["size-mib"]);
 const RUNS = Number(values.runs);
 const HOSTS = ["compute-1", "compute-2"];
@@ -41,6 +45,12 @@ function fill(disk: string, mib: number): void {
 }
 
 async function main(): Promise<void> {
+  if (values.only !== undefined && values.only !== "cold" && values.only !== "live") throw new Error(`--only takes cold or live, not ${values.only}`);
+  if (values.only !== "live") await runCold();
+  if (values.only !== "cold") await runLive(RUNS);
+}
+
+async function runCold(): Promise<void> {
   const controller = await startController({ agentHosts: HOSTS });
   const agents: Agent[] = HOSTS.map((host) =>
     startAgent({ host, controllerUrl: controller.url, tokenFile: controller.tokenFile(host), cpus: 16, memoryMb: 32768, env: { STRATUS_DISK_GB: "2000" } }),

@@ -58,6 +58,8 @@ function listQueries(count: number, flavorNames: string[]): Partial<ServerListIn
     () => ({ status: pick(["ACTIVE", "SHUTOFF", "PAUSED", "ERROR"] as const) }),
     () => ({ flavor: pick(flavorNames) }),
     () => ({ zone: pick(["nova", "az-east", "az-west"]) }),
+    // The rows hold 10.0.0.2 onwards: one address and its 10–19/100–199 kin, a /24, a wide prefix.
+    () => ({ ip: pick(["10.0.0.12", "10.0.1", "10.0.17.", "10.0.3"]) }),
     () => ({ host: `rack-${String(1 + Math.floor(Math.random() * 20)).padStart(2, "0")}` }),
     () => ({ changesSince: new Date(Date.now() - Math.random() * 30 * 24 * 3600 * 1000).toISOString() }),
   ];

@@ -299,11 +299,17 @@ test.describe("Instances → row actions", () => {
     const startedAt = new Date(Date.now() - 6 * 60_000).toISOString();
     await page.route("**/api/trpc/server.list**", async (route) => {
       const response = await route.fetch();
-      const text = (await response.text()).replace(
-        new RegExp(`("uuid":"${uuid}"[^}]*?)"taskState":null([^}]*?)"taskStartedAt":(null|"[^"]*")`),
-        `$1"taskState":"powering-off"$2"taskStartedAt":"${startedAt}"`,
-      );
-      await route.fulfill({ response, body: text });
+      const body: unknown = await response.json();
+      // Wherever the row is in the batched answer, its object is the one carrying its uuid.
+      const stick = (v: unknown): void => {
+        if (Array.isArray(v)) return v.forEach(stick);
+        if (typeof v !== "object" || v === null) return;
+        const o = v as Record<string, unknown>;
+        if (o.uuid === uuid && "taskState" in o) Object.assign(o, { taskState: "powering-off", taskStartedAt: startedAt });
+        else Object.values(o).forEach(stick);
+      };
+      stick(body);
+      await route.fulfill({ response, json: body });
     });
     await page.reload();
     await expect(row).toHaveAttribute("data-stuck", "true");

@@ -24,6 +24,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     adminPassword: credentials.admin.password,
     demoPassword: credentials.demo.password,
     logFile: path.join(logDir, "controller.log"),
+    // A move left in VERIFY_RESIZE confirms itself after an hour: far beyond any spec, but on, so
+    // the dashboard shows when.
+    env: { STRATUS_RESIZE_CONFIRM_WINDOW: "3600" },
   });
   const started: Agent[] = agents.map((a) =>
     startAgent({

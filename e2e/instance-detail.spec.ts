@@ -35,6 +35,10 @@ test.describe("Instance detail", () => {
     await expect(overview).toContainText("m1.tiny");
     await expect(overview).toContainText("Running");
     await expect(overview).toContainText(/compute-\d/);
+    // IP Addresses: the default network's fixed IP, with its MAC.
+    await expect(overview.getByRole("heading", { name: "IP Addresses" })).toBeVisible();
+    await expect(overview.getByRole("term").filter({ hasText: /^private$/ })).toBeVisible();
+    await expect(overview).toContainText(/10\.0\.\d+\.\d+ \(fixed, MAC fa:16:3e(:[0-9a-f]{2}){3}\)/);
     await expectNoSeriousA11yViolations(page);
 
     // The header's menu is the row's menu: Pause (the visible button for ACTIVE) and Resume, live.

@@ -35,6 +35,8 @@ test.describe("Migrate and resize", () => {
       // Live: the row waits for a decision on its new host, with Confirm as its button.
       await expect(row).toHaveAttribute("data-status", "VERIFY_RESIZE", { timeout: MOVE_TIMEOUT });
       await expect(row.getByText("Confirm or Revert Resize/Migrate")).toBeVisible();
+      // The controller's resize confirm window is an hour: the row says when the move confirms itself.
+      await expect(row.getByTestId("auto-confirm")).toHaveText(/^Confirms automatically in (59 minutes|1 hour)$/);
       await expect(row).toContainText(dest);
       await expect(actionsOf(row).locator("button[data-action]")).toHaveText("Confirm Resize/Migrate");
       await runAction(page, row, "Confirm Resize/Migrate");

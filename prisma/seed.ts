@@ -1,5 +1,5 @@
 // Seeds what a new cloud needs to be usable: Nova's default flavors, the admin and demo projects
-// and users, one credential per compute agent, and one public image. Idempotent: every write is an
+// and users, one credential per compute agent, one public image and the default network. Idempotent: every write is an
 // upsert, and secrets are created only when missing, so `npm start` runs it on every start.
 //
 //   DATABASE_URL               the database (default file:./var/stratus.db)
@@ -10,13 +10,17 @@
 //   STRATUS_AGENTS_DIR         token files go to <dir>/<host>/token (default var/agents)
 //   STRATUS_IMAGE_DIR          the image store, as the controller's (default var/images)
 //   STRATUS_SEED_IMAGE         a raw image for cirros-tiny (default var/qemu/images/tiny.raw if built)
+//   STRATUS_DEFAULT_NETWORK    the network instances get fixed IPs on, as the controller's (default private)
+//   STRATUS_DEFAULT_NETWORK_CIDR  its subnet when the seed creates it (default 10.0.0.0/16)
 import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { z } from "zod";
 import { db } from "../src/server/db";
 import { hashPassword, verifyPassword } from "../src/server/auth/password";
 import { describeImageFile, ensureImageFile, type ImageFileFacts } from "../src/server/images/image-file";
 import { imageFilePath } from "../src/server/images/image-store";
+import { ipv4CidrSchema } from "../src/lib/ipv4";
 
 const root = path.resolve(import.meta.dirname, "..");
 const credentialsFile = path.resolve(process.env.STRATUS_CREDENTIALS_FILE ?? path.join(root, "var/credentials.txt"));
@@ -26,6 +30,11 @@ const agentHosts = (process.env.STRATUS_SEED_AGENT_HOSTS ?? "compute-1,compute-2
   .split(",")
   .map((h) => h.trim())
   .filter(Boolean);
+
+const networkEnv = z.object({
+  STRATUS_DEFAULT_NETWORK: z.string().trim().min(1).default("private"),
+  STRATUS_DEFAULT_NETWORK_CIDR: ipv4CidrSchema.prefault("10.0.0.0/16"),
+});
 
 /** Nova's default flavors (nova-manage's historical m1.* set), value for value. */
 const FLAVORS = [
@@ -154,11 +163,26 @@ async function seedImages(): Promise<void> {
   });
 }
 
+/**
+ * The network instances get fixed IPs on. Created once: an existing network keeps its subnet, since
+ * addresses may be allocated from it (change it by hand, with no instance holding an address).
+ */
+async function seedNetwork(): Promise<string> {
+  const env = networkEnv.safeParse(process.env);
+  if (!env.success) {
+    throw new Error(`invalid configuration: ${env.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  }
+  const { STRATUS_DEFAULT_NETWORK: name, STRATUS_DEFAULT_NETWORK_CIDR: subnet } = env.data;
+  const network = await db.network.upsert({ where: { name }, create: { name, cidr: subnet.cidr }, update: {} });
+  return `${network.name} ${network.cidr}`;
+}
+
 async function main(): Promise<void> {
   await seedFlavors();
   const changed = await seedLogins();
   await seedAgentCredentials();
   await seedImages();
+  const network = await seedNetwork();
   if (changed.size > 0) {
     const known = readCredentials();
     for (const [username, password] of changed) {
@@ -169,7 +193,7 @@ async function main(): Promise<void> {
     console.log(`seed: logins recorded in ${credentialsFile}`);
   }
   console.log(
-    `seed: ${FLAVORS.length} flavors, ${LOGINS.length} projects and users, agent tokens for ${agentHosts.join(", ")}, 1 image`,
+    `seed: ${FLAVORS.length} flavors, ${LOGINS.length} projects and users, agent tokens for ${agentHosts.join(", ")}, 1 image, network ${network}`,
   );
 }
 

@@ -2,6 +2,7 @@
 // Everything above agent/driver/ depends on this, never on virsh or a binding, so the transport
 // (a virsh shell today, libvirt-dbus later) can change without touching the compute manager.
 import type { PowerState } from "@/lib/states";
+import type { JobStats } from "./job-stats";
 
 /** `virsh nodeinfo`: the host as libvirt counts it. */
 export interface NodeInfo {
@@ -72,6 +73,7 @@ export type HypervisorErrorCode =
   | "not-running" // VIR_ERR_OPERATION_INVALID: domain is not running
   | "already-running" // VIR_ERR_OPERATION_INVALID: domain is already running
   | "unsupported" // VIR_ERR_NO_SUPPORT / unsupported flags
+  | "cancelled" // VIR_ERR_OPERATION_ABORTED: a job (migration) was cancelled
   | "timeout" // the call did not finish in time; the connection was reset
   | "connection" // the connection to the hypervisor failed or died
   | "failed"; // anything else libvirt refused
@@ -99,6 +101,21 @@ export interface ConnectionReset {
   stateLost: boolean;
 }
 
+/** A live migration as Nova's libvirt driver starts it: migrateToURI3, peer to peer. */
+export interface LiveMigrateRequest {
+  /** The destination's libvirtd as the source's libvirtd reaches it. */
+  destUri: string;
+  /** tcp://<address> the destination's QEMU listens on for memory and disk streams. */
+  dataUri: string;
+  /** The domain as the destination runs it (its own paths), live and persistent. */
+  destXml: string;
+  persistentXml: string;
+  /** Copy local disks into the destination's pre-created overlays (NON_SHARED_INC). */
+  copyStorage: boolean;
+  /** MiB/s; 0 for no cap (Nova's live_migration_bandwidth). */
+  bandwidthMiBps: number;
+}
+
 /**
  * A hypervisor connection. Domains are addressed by uuid (the instance uuid), as Nova does.
  * Every call has a timeout; failures reject with HypervisorError.
@@ -120,8 +137,11 @@ export interface Hypervisor {
    * and came back has a new id: soft reboot uses this to see that the guest really restarted.
    */
   domainId(uuid: string): Promise<number | null>;
-  /** The domain XML; `inactive` gives the persistent definition (what `define` accepts back). */
-  getXml(uuid: string, options?: { inactive?: boolean }): Promise<string>;
+  /**
+   * The domain XML; `inactive` gives the persistent definition (what `define` accepts back),
+   * `migratable` leaves out what another host must not be given (live migration).
+   */
+  getXml(uuid: string, options?: { inactive?: boolean; migratable?: boolean }): Promise<string>;
 
   /** Defines (or redefines) a persistent domain from its XML. */
   define(xml: string): Promise<void>;
@@ -141,6 +161,21 @@ export interface Hypervisor {
   resume(uuid: string): Promise<void>;
   /** Saves the guest's memory to a libvirt-managed file and stops it (Nova's suspend). */
   managedSave(uuid: string): Promise<void>;
+
+  /** Whether this driver can move a running guest to another host (the test driver cannot). */
+  readonly canMigrateLive: boolean;
+  /**
+   * Live-migrates the domain (LIVE | PEER2PEER | PERSIST_DEST | UNDEFINE_SOURCE): resolves when
+   * the guest runs on the destination, rejects with code "cancelled" after an abort. Runs on a
+   * connection of its own, so the calls below (job stats, abort) still answer meanwhile.
+   */
+  migrateLive(uuid: string, request: LiveMigrateRequest): Promise<void>;
+  /** The domain's running job, or with `completed` its last finished one; null when no such domain. */
+  jobStats(uuid: string, options?: { completed?: boolean }): Promise<JobStats | null>;
+  /** Cancels the domain's running job (a migration). */
+  abortJob(uuid: string): Promise<void>;
+  /** Changes the running migration's bandwidth cap, MiB/s (0: none). */
+  setMigrationBandwidth(uuid: string, mibPerSecond: number): Promise<void>;
 
   /** Subscribes to connection resets; returns the unsubscribe function. */
   onReset(listener: (event: ConnectionReset) => void): () => void;

@@ -12,8 +12,11 @@ import {
   type Hypervisor,
   type HypervisorErrorCode,
   type HypervisorVersion,
+  type LiveMigrateRequest,
   type NodeInfo,
 } from "./hypervisor";
+import { parseJobStats, type JobStats } from "./job-stats";
+import { runVirshMigrate } from "./virsh-migrate";
 import { VirshError, VirshShell } from "./virsh-shell";
 import {
   parseCapabilities,
@@ -30,6 +33,7 @@ function classify(e: VirshError): HypervisorErrorCode {
   const text = e.errors.join("\n");
   if (/failed to get domain|Domain not found|no domain with matching/i.test(text)) return "no-domain";
   if (/domain is not running/i.test(text)) return "not-running";
+  if (/operation aborted|canceled by client|cancelled by client/i.test(text)) return "cancelled";
   if (/domain is already (active|running)|already active/i.test(text)) return "already-running";
   if (/unsupported flags|this function is not supported|not supported by the connection driver/i.test(text)) {
     return "unsupported";
@@ -46,7 +50,9 @@ export interface LibvirtHypervisorOptions {
 
 export class LibvirtHypervisor implements Hypervisor {
   readonly uri: string;
+  readonly canMigrateLive: boolean;
   private readonly shell: VirshShell;
+  private readonly virshBinary: string;
   private caps: Promise<HostCapabilities> | null = null;
   /** Set once the driver refused --nvram (test driver, old QEMU), to skip the failing try. */
   private nvramUnsupported = false;
@@ -60,6 +66,9 @@ export class LibvirtHypervisor implements Hypervisor {
 
   constructor(options: LibvirtHypervisorOptions) {
     this.uri = options.uri;
+    // The test driver has no migration support at all (and no guest memory to move).
+    this.canMigrateLive = !options.uri.startsWith("test:");
+    this.virshBinary = options.virshBinary ?? "virsh";
     this.jobTimeoutMs = options.uri.startsWith("test:") ? Math.min(2000, options.timeoutMs) : undefined;
     this.shell = new VirshShell({ uri: options.uri, timeoutMs: options.timeoutMs, binary: options.virshBinary });
     // Capabilities belong to a connection; a new one may be a different daemon.
@@ -136,8 +145,8 @@ export class LibvirtHypervisor implements Hypervisor {
     return /^\d+$/.test(text) ? Number(text) : null;
   }
 
-  getXml(uuid: string, options: { inactive?: boolean } = {}): Promise<string> {
-    return this.virsh(options.inactive ? ["dumpxml", "--inactive", uuid] : ["dumpxml", uuid]);
+  getXml(uuid: string, options: { inactive?: boolean; migratable?: boolean } = {}): Promise<string> {
+    return this.virsh(["dumpxml", ...(options.inactive ? ["--inactive"] : []), ...(options.migratable ? ["--migratable"] : []), uuid]);
   }
 
   async define(xml: string): Promise<void> {
@@ -202,6 +211,35 @@ export class LibvirtHypervisor implements Hypervisor {
 
   async managedSave(uuid: string): Promise<void> {
     await this.virsh(["managedsave", uuid], this.jobTimeoutMs);
+  }
+
+  async migrateLive(uuid: string, request: LiveMigrateRequest): Promise<void> {
+    const operation = `migrate ${uuid} ${request.destUri}`;
+    if (!this.canMigrateLive) {
+      throw new HypervisorError("libvirt's test driver cannot migrate a running domain", "unsupported", operation);
+    }
+    const result = await runVirshMigrate(this.virshBinary, this.uri, uuid, request);
+    if (result.ok) return;
+    const message = result.errors.join(": ");
+    throw new HypervisorError(message, classify(new VirshError(message, "command", operation, result.errors)), operation);
+  }
+
+  async jobStats(uuid: string, options: { completed?: boolean } = {}): Promise<JobStats | null> {
+    try {
+      return parseJobStats(await this.virsh(["domjobinfo", "--rawstats", ...(options.completed ? ["--completed"] : []), uuid]));
+    } catch (e) {
+      if (e instanceof HypervisorError && e.code === "no-domain") return null;
+      throw e;
+    }
+  }
+
+  async abortJob(uuid: string): Promise<void> {
+    await this.virsh(["domjobabort", uuid]);
+  }
+
+  async setMigrationBandwidth(uuid: string, mibPerSecond: number): Promise<void> {
+    // libvirt reads 0 as "no limit" only for some drivers; its largest value is the same thing.
+    await this.virsh(["migrate-setspeed", uuid, String(mibPerSecond > 0 ? mibPerSecond : 8796093022207)]);
   }
 
   onReset(listener: (event: ConnectionReset) => void): () => void {

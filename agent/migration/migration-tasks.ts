@@ -7,10 +7,11 @@
 import type { Ack, ImageRef, InstanceSpec, RequestContext } from "@/lib/agent-protocol";
 import { migrationRpcSchema, type MigrationRpc, type MigrationRpcOf } from "@/lib/migration-protocol";
 import { POWER_STATE, type PowerState } from "@/lib/states";
-import { getLogger } from "@/server/logs/logger";
 import { powerOff, waitForRunning } from "../driver/guest-power";
 import { runInstanceTask, TaskHandle } from "../tasks/instance-task";
-import { errorMessage, fault, MODULE, seconds, type TaskRuntime } from "../tasks/task-runtime";
+import { errorMessage, fault, seconds, type TaskRuntime } from "../tasks/task-runtime";
+import { removePoweroffNote, writePoweroffNote } from "./poweroff-note";
+import { invalidRpc, recordedStep } from "./recorded-step";
 import { sendDisk } from "./transfer-client";
 import type { TransferServer } from "./transfer-server";
 
@@ -30,6 +31,8 @@ export const MIGRATION_EVENTS = {
 export interface MigrationTaskDeps {
   rt: TaskRuntime;
   transfer: TransferServer;
+  /** STRATUS_TRANSFER_BANDWIDTH: the most bytes per second a disk is sent at; 0 or absent: no limit. */
+  sendBytesPerSec?: number;
   /** Runs `task` under the instance's lock (the compute manager's). */
   locked: <T>(uuid: string, task: () => Promise<T>) => Promise<T>;
 }
@@ -44,11 +47,7 @@ export class MigrationTasks {
   /** Validates a migration RPC and answers once its step is done, with a reason if it failed. */
   async handleRpc(raw: unknown): Promise<Ack> {
     const parsed = migrationRpcSchema.safeParse(raw);
-    if (!parsed.success) {
-      const error = `invalid rpc: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
-      getLogger(MODULE).warn(`Refused RPC: ${error}`);
-      return { ok: false, error };
-    }
+    if (!parsed.success) return invalidRpc(parsed.error);
     const rpc = parsed.data;
     try {
       return { ok: true, ...(await this.d.locked(rpc.instance.uuid, () => this.run(rpc))) };
@@ -74,22 +73,8 @@ export class MigrationTasks {
     }
   }
 
-  /** Wraps a step in its action event; a failure is recorded on the event and rethrown. */
-  private async step<T>(ctx: RequestContext, uuid: string, method: keyof typeof MIGRATION_EVENTS, work: () => Promise<{ result: T; details?: string }>): Promise<T> {
-    const event = MIGRATION_EVENTS[method];
-    this.d.rt.event(ctx, uuid, event, "start");
-    try {
-      const { result, details } = await work();
-      this.d.rt.event(ctx, uuid, event, "finish", { result: "Success", ...(details ? { details } : {}) });
-      return result;
-    } catch (err) {
-      this.d.rt.event(ctx, uuid, event, "finish", {
-        result: "Error",
-        details: errorMessage(err),
-        ...(err instanceof Error && err.stack ? { traceback: err.stack } : {}),
-      });
-      throw err;
-    }
+  private step<T>(ctx: RequestContext, uuid: string, method: keyof typeof MIGRATION_EVENTS, work: () => Promise<{ result: T; details?: string }>): Promise<T> {
+    return recordedStep(this.d.rt, ctx, uuid, MIGRATION_EVENTS[method], work);
   }
 
   /** Destination: a clean instance directory and a slot for the disk. */
@@ -125,10 +110,12 @@ export class MigrationTasks {
         await t.taskState("resize_migrating", "Powering off the guest", 5);
         const { shutdownTimeoutMs, shutdownRetryIntervalMs, pollIntervalMs } = rt.timings;
         if (await rt.hypervisor.domainState(spec.uuid)) {
+          // Should this agent die before the move ends, its next start powers the guest on again.
+          if (wasRunning) await writePoweroffNote(rt.instanceDir(spec.uuid), rpc.migration.id);
           await powerOff(rt.hypervisor, spec.uuid, { timeoutMs: shutdownTimeoutMs, retryIntervalMs: shutdownRetryIntervalMs, pollIntervalMs });
         }
         rt.power?.track(spec.uuid, POWER_STATE.SHUTDOWN);
-        await t.step(`Copying the disk to ${rpc.migration.peerHost}`, 10);
+        await t.step("Copying the disk to the destination host", 10);
         let shown = 0;
         let reports = Promise.resolve();
         const sent = await sendDisk({
@@ -136,13 +123,16 @@ export class MigrationTasks {
           token: rpc.token,
           uuid: spec.uuid,
           file: rt.storage.rootDiskPath(spec.uuid),
+          ...(this.d.sendBytesPerSec ? { bytesPerSec: this.d.sendBytesPerSec } : {}),
           onProgress: ({ sent, total }) => {
             const pct = total > 0 ? Math.floor((sent / total) * 100) : 100;
             if (pct < shown + 5 && sent < total) return;
             shown = pct;
             // One report at a time, in order; a refused one shows up at the end.
-            reports = reports.then(() => t.step(`Copying the disk to ${rpc.migration.peerHost}: ${mib(sent)} of ${mib(total)}`, 10 + Math.floor(pct * 0.8)));
+            reports = reports.then(() => t.step(`Copying the disk to the destination host: ${mib(sent)} of ${mib(total)}`, 10 + Math.floor(pct * 0.8)));
           },
+        }).catch((err: unknown) => {
+          throw new Error(`Copying the disk to ${rpc.migration.peerHost} failed: ${errorMessage(err)}`, { cause: err });
         });
         await reports;
         const rate = sent.seconds > 0 ? ` (${(sent.bytes / MiB / sent.seconds).toFixed(1)} MiB/s)` : "";
@@ -152,6 +142,7 @@ export class MigrationTasks {
       } catch (err) {
         t.log.error({ err }, "Migrating the disk failed; the instance stays on this host");
         const power = await this.restorePower(rpc.context, spec, wasRunning);
+        if (!wasRunning || power === POWER_STATE.RUNNING) await removePoweroffNote(rt.instanceDir(spec.uuid)).catch(() => undefined);
         await rt.tryUpdate(t.log, rpc.context, {
           uuid: spec.uuid,
           expectedTaskState: t.expected,
@@ -212,6 +203,8 @@ export class MigrationTasks {
           await rt.hypervisor.start(rpc.instance.uuid);
           await waitForRunning(rt.hypervisor, rpc.instance.uuid, rt.timings.startTimeoutMs, { pollIntervalMs: Math.min(500, rt.timings.pollIntervalMs) });
         }
+        // Back on the source as it was: the guest no longer waits on the move.
+        if (method === "finish_revert_resize") await removePoweroffNote(rt.instanceDir(rpc.instance.uuid));
         return { vmState, ...(rpc.powerOn ? {} : { powerState: POWER_STATE.SHUTDOWN }) };
       },
     }).then(() => {

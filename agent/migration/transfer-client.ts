@@ -11,6 +11,8 @@ import { TRANSFER_HEADERS } from "@/lib/migration-protocol";
 
 /** Reads in 1 MiB pieces: 16× fewer chunks than the default to hash, count and write. */
 const CHUNK = 1024 * 1024;
+/** A limited send reads pieces of about this long at its rate, so it paces smoothly. */
+const PACE_MS = 100;
 
 /** How long a failed write waits for the destination's answer before it counts as the error. */
 const RESPONSE_GRACE_MS = 2000;
@@ -42,16 +44,25 @@ export async function sendDisk(o: {
   file: string;
   onProgress?: (p: SendProgress) => void;
   signal?: AbortSignal;
+  /** The most bytes per second to send (STRATUS_TRANSFER_BANDWIDTH); absent or 0: no limit. */
+  bytesPerSec?: number;
 }): Promise<SentDisk> {
   const started = Date.now();
   const total = (await stat(o.file)).size;
   const sha256 = await sha256Of(o.file, o.signal);
+  const rate = o.bytesPerSec && o.bytesPerSec > 0 ? o.bytesPerSec : 0;
+  const piece = rate ? Math.max(16 * 1024, Math.min(CHUNK, Math.floor((rate * PACE_MS) / 1000))) : CHUNK;
   let sent = 0;
+  let paceFrom = 0;
   const meter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
+      // Pacing starts with the first piece, after the hash: the limit is on the wire, not the disk.
+      paceFrom ||= Date.now();
       sent += chunk.length;
       o.onProgress?.({ sent, total });
-      cb(null, chunk);
+      const ahead = rate ? paceFrom + (sent / rate) * 1000 - Date.now() : 0;
+      if (ahead > 0) setTimeout(() => cb(null, chunk), ahead);
+      else cb(null, chunk);
     },
   });
   const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
@@ -80,7 +91,7 @@ export async function sendDisk(o: {
     // fails (EPIPE, reset), but its answer says why. Give that answer a moment to arrive.
     const failed = (err: unknown) => setTimeout(() => reject(err), RESPONSE_GRACE_MS);
     req.on("error", failed);
-    pipeline(createReadStream(o.file, { highWaterMark: CHUNK }), meter, req).catch(failed);
+    pipeline(createReadStream(o.file, { highWaterMark: piece }), meter, req).catch(failed);
   });
   if (answer.status !== 200) {
     let reason = answer.body;

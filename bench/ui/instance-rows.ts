@@ -1,10 +1,12 @@
 // Setup for bench:ui, not part of what it measures: COUNT instance rows written straight into the
 // controller's SQLite database with createMany, spread over flavors, states, zones, hosts and a
-// month of creation times the way a busy project's would be. Their hosts have no agent, so no
-// agent reconciles them; they are rows to list, not guests.
+// month of creation times the way a busy project's would be, each with a fixed IP on the seeded
+// default network except the ERROR ones (a failed build holds none). Their hosts have no agent, so
+// no agent reconciles them; they are rows to list, not guests.
 import { randomUUID } from "node:crypto";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "@/generated/sqlite/client";
+import { ipv4CidrSchema } from "@/lib/ipv4";
 
 const STATES: { vmState: string; powerState: number; weight: number }[] = [
   { vmState: "active", powerState: 1, weight: 80 },
@@ -46,7 +48,11 @@ export async function insertInstanceRows(databaseUrl: string, username: string, 
     const user = await db.user.findUniqueOrThrow({ where: { username }, include: { memberships: { include: { project: true } } } });
     const membership = user.memberships.find((m) => m.project.name === username) ?? user.memberships[0];
     if (!membership) throw new Error(`${username} belongs to no project`);
-    const [flavors, image] = await Promise.all([db.flavor.findMany(), db.image.findFirstOrThrow()]);
+    const [flavors, image, network] = await Promise.all([
+      db.flavor.findMany(),
+      db.image.findFirstOrThrow(),
+      db.network.findUniqueOrThrow({ where: { name: "private" } }), // the seed's default
+    ]);
     const random = lcg(42);
     const now = Date.now();
     const rows = Array.from({ length: count }, (_, i) => {
@@ -73,7 +79,18 @@ export async function insertInstanceRows(databaseUrl: string, username: string, 
         updatedAt: new Date(createdAt.getTime() + Math.floor(random() * (now - createdAt.getTime() - 60_000))),
       };
     });
+    // Addresses from the start of the pool in row order; MACs fa:16:3e plus the address's low bits.
+    const { poolStart } = ipv4CidrSchema.parse(network.cidr);
+    const fixedIps = rows
+      .filter((r) => r.vmState !== "error")
+      .map((r, k) => ({
+        networkId: network.id,
+        address: BigInt(poolStart + k),
+        macAddress: `fa:16:3e:${[16, 8, 0].map((shift) => (((poolStart + k) >>> shift) & 255).toString(16).padStart(2, "0")).join(":")}`,
+        instanceUuid: r.uuid,
+      }));
     for (let i = 0; i < rows.length; i += 1000) await db.instance.createMany({ data: rows.slice(i, i + 1000) });
+    for (let i = 0; i < fixedIps.length; i += 1000) await db.fixedIp.createMany({ data: fixedIps.slice(i, i + 1000) });
     return { projectId: membership.projectId, userId: user.id, flavorNames: flavors.map((f) => f.name) };
   } finally {
     await db.$disconnect();

@@ -65,6 +65,8 @@ export interface InstanceState {
   taskState: string | null;
   locked: boolean;
   host: string | null;
+  /** Nova's addresses: network name → its fixed IPs. */
+  addresses: Record<string, { address: string; macAddress: string }[]>;
 }
 
 export function getInstance(request: APIRequestContext, uuid: string): Promise<InstanceState> {

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the tiny test guest from Debian packages only (no install, no root needed once the
-# packages of packages.sh are present) and copies it to OUT_DIR as three raw disk images:
+# packages of packages.sh are present) and copies it to OUT_DIR as four raw disk images:
 #   tiny.raw         normal guest: boot counter, heartbeat, powers off on the ACPI power button
 #   tiny-noacpi.raw  same guest, but it ignores the power button (soft reboot -> hard fallback)
 #   rescue.raw       rescue guest: reports the block devices it sees and their boot counters
+#   tiny-busy.raw    normal guest that keeps rewriting 64 MiB of its memory (live-migration figures)
 # Each image: FAT filesystem + SYSLINUX, holding the Debian cloud kernel and a busybox initramfs
 # (guest-init.sh as /init). Only the SYSLINUX config (the kernel command line) differs.
 #
@@ -26,8 +27,8 @@ MODULES=(virtio_pci virtio_blk virtio_net button evdev vfat nls_cp437 nls_ascii 
 # console=ttyS0: libvirt logs the serial port to console.log. panic=-1: reboot at once on a panic
 # instead of hanging. quiet: serial output is slow under TCG, the tests only read our own lines.
 APPEND_BASE="console=ttyS0,115200 panic=-1 quiet"
-declare -A APPEND=([tiny]="" [tiny-noacpi]="stratus.acpi=ignore" [rescue]="stratus.mode=rescue")
-IMAGES=(tiny tiny-noacpi rescue)
+declare -A APPEND=([tiny]="" [tiny-noacpi]="stratus.acpi=ignore" [rescue]="stratus.mode=rescue" [tiny-busy]="stratus.busy=64")
+IMAGES=(tiny tiny-noacpi rescue tiny-busy)
 
 log() { echo "build-guest-image: $*" >&2; }
 

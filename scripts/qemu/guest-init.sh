@@ -6,6 +6,7 @@
 # Kernel command line switches (one SYSLINUX config per image):
 #   stratus.acpi=ignore   the power button is reported but ignored (tests the soft-reboot fallback)
 #   stratus.mode=rescue   rescue image: report the disks it sees, touch nothing
+#   stratus.busy=N        keep rewriting N MiB of memory (a busy guest for live migration)
 #
 # PID 1 must never exit (the kernel would panic and, with panic=-1, reboot at once): the
 # heartbeat loop at the end runs for ever, power-off happens from the button watcher.
@@ -26,6 +27,8 @@ mode=normal
 acpi=honour
 case " $cmdline " in *" stratus.mode=rescue "*) mode=rescue ;; esac
 case " $cmdline " in *" stratus.acpi=ignore "*) acpi=ignore ;; esac
+busy=
+case " $cmdline " in *" stratus.busy="*) busy=${cmdline##*stratus.busy=} && busy=${busy%% *} ;; esac
 say "init mode=$mode acpi=$acpi kernel $(uname -r) uptime=$(uptime_s)s"
 
 # Dependencies first: the build resolved the order from each module's "depends=" field.
@@ -114,6 +117,17 @@ if [ -e /sys/class/net/eth0 ]; then
   ip link set lo up
   ip link set eth0 up
   udhcpc -i eth0 -n -q -t 5 -s /bin/udhcpc-script >/dev/null 2>&1 &
+fi
+
+# --- Busy guest ---------------------------------------------------------------------------------
+# Rewrites N MiB of tmpfs (guest RAM) from a random source, over and over: memory that a live
+# migration keeps having to send again. Random, not zeros: QEMU sends zero pages almost for free.
+if [ -n "$busy" ] && [ "$mode" = normal ]; then
+  mkdir -p /run/busy
+  mount -t tmpfs -o size=$((busy * 2 + 8))m tmpfs /run/busy
+  dd if=/dev/urandom of=/run/busy/source bs=1M count="$busy" 2>/dev/null
+  (while :; do cat /run/busy/source >/run/busy/copy; done) &
+  say "busy: rewriting $busy MiB of memory in a loop"
 fi
 
 say "boot complete"

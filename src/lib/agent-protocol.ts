@@ -67,6 +67,8 @@ export const registerSchema = z.object({
   pid: z.number().int().positive(),
   node: nodeResourcesSchema,
   domains: z.array(domainReportSchema),
+  /** The instance directories (`<instances>/<uuid>`) on this host, for the controller to name leftovers. */
+  instanceDirs: z.array(z.string().max(64)).optional(),
 });
 export type RegisterPayload = z.infer<typeof registerSchema>;
 
@@ -108,6 +110,11 @@ export const registerAckSchema = z.object({
   heartbeatIntervalSec: z.number().positive(),
   /** The database's view of the instances placed on this host, for reconciliation at start. */
   instances: z.array(z.object({ spec: instanceSpecSchema, image: imageRefSchema.nullable() })),
+  /**
+   * Those of `instanceDirs` that belong to nothing on this host any more, with why: a deleted
+   * instance, or a move that failed or ended while this host could not be told to clean up.
+   */
+  leftovers: z.array(z.object({ uuid: z.string().max(64), reason: z.string() })).optional(),
 });
 export type RegisterAck = z.infer<typeof registerAckSchema>;
 

@@ -1,7 +1,8 @@
-// The Instances list query: Nova's server list filters (name, status, flavor, image, host,
+// The Instances list query: Nova's server list filters (name, status, flavor, image, IP, host,
 // availability zone, changes-since) and sort keys, validated by one zod schema that the API, the
 // URL of the Instances page and the live cache patches all share.
 import { z } from "zod";
+import { ipMatchesPrefix, ipPrefixRanges } from "@/lib/ip-filter";
 import type { InstanceView } from "@/lib/instance-view";
 import { API_STATUSES } from "@/lib/states";
 
@@ -11,7 +12,7 @@ export const SORT_DIRS = ["asc", "desc"] as const;
 export type SortDir = (typeof SORT_DIRS)[number];
 
 /** The filter fields, in the order the filter bar offers them. */
-export const LIST_FILTER_KEYS = ["name", "status", "flavor", "image", "host", "zone", "changesSince"] as const;
+export const LIST_FILTER_KEYS = ["name", "status", "flavor", "image", "ip", "host", "zone", "changesSince"] as const;
 export type ListFilterKey = (typeof LIST_FILTER_KEYS)[number];
 
 /** Filters and sort keys only an admin may use (Nova: host is OS-EXT-SRV-ATTR, admin-only). */
@@ -45,6 +46,13 @@ export const listFiltersSchema = z.object({
   flavor: text("Flavor").optional(),
   /** An image id or exact image name. */
   image: text("Image").optional(),
+  /** The start of a fixed IPv4 address, taken literally: "10.0.0.1" also matches 10.0.0.12 (src/lib/ip-filter.ts). */
+  ip: z
+    .string()
+    .trim()
+    .min(1, { error: "IP filter must not be empty", abort: true })
+    .refine((v) => ipPrefixRanges(v).length > 0, "IP filter must be the start of an IPv4 address, e.g. 10.0.0.12 or 10.0.")
+    .optional(),
   host: text("Host").optional(),
   zone: text("Availability zone").optional(),
   /** Nova's changes-since: instances updated at or after this ISO 8601 instant. */
@@ -93,6 +101,10 @@ export function matchesFilters(view: InstanceView, filters: ListFilters): boolea
   if (filters.status && view.status !== filters.status) return false;
   if (filters.flavor && filters.flavor !== view.flavorId && filters.flavor !== view.flavorName) return false;
   if (filters.image && filters.image !== view.imageId && filters.image !== view.imageName) return false;
+  if (filters.ip) {
+    const ip = filters.ip;
+    if (!Object.values(view.addresses).some((list) => list.some((a) => ipMatchesPrefix(a.address, ip)))) return false;
+  }
   if (filters.host && view.host !== filters.host) return false;
   if (filters.zone && view.availabilityZone !== filters.zone) return false;
   if (filters.changesSince && Date.parse(view.updatedAt) < Date.parse(filters.changesSince)) return false;

@@ -17,6 +17,7 @@ export const FILTER_PARAM: Record<ListFilterKey, string> = {
   status: "status",
   flavor: "flavor",
   image: "image",
+  ip: "ip",
   host: "host",
   zone: "zone",
   changesSince: "changes-since",

@@ -1,6 +1,6 @@
 // The shape of an instance as the API and the live channel present it: the row with its flavor and
-// image names joined, the derived status and the latest fault. One type for tRPC and Socket.IO, so
-// a pushed update can replace a cached row as is.
+// image names joined, its fixed IPs, the derived status and the latest fault. One type for tRPC and
+// Socket.IO, so a pushed update can replace a cached row as is.
 import type { ApiStatus } from "./states";
 
 export interface InstanceFaultView {
@@ -9,6 +9,17 @@ export interface InstanceFaultView {
   details: string | null;
   createdAt: string;
 }
+
+/** One address of an instance, as Nova's `addresses` lists it (addr, version, OS-EXT-IPS:type, OS-EXT-IPS-MAC:mac_addr). */
+export interface InstanceAddress {
+  address: string;
+  version: 4;
+  type: "fixed";
+  macAddress: string;
+}
+
+/** Network name → the instance's addresses on it, lowest first: Nova's `addresses`. */
+export type InstanceAddresses = Record<string, InstanceAddress[]>;
 
 export interface InstanceView {
   uuid: string;
@@ -31,11 +42,14 @@ export interface InstanceView {
   /** Nova's hostId: an opaque per-project hash of the host, so anyone can tell hosts apart. */
   hostId: string | null;
   availabilityZone: string | null;
+  addresses: InstanceAddresses;
   progress: number;
   /** The current step of the running operation, as last reported ("Defining domain"). */
   step: string | null;
   locked: boolean;
   fault: InstanceFaultView | null;
+  /** VERIFY_RESIZE only: when the move confirms by itself (STRATUS_RESIZE_CONFIRM_WINDOW); else null. */
+  autoConfirmAt: string | null;
   taskStartedAt: string | null;
   launchedAt: string | null;
   createdAt: string;
@@ -49,6 +63,8 @@ export const UI_EVENTS = {
   instanceRemoved: "instance:removed",
   serviceChanged: "service:changed",
   actionChanged: "action:changed",
+  /** A move of the instance changed (live migration figures, status): its viewers refetch. */
+  migrationChanged: "migration:changed",
   /** New lines are in the log store: a following Log Viewer reads what came after its last line. */
   logsWritten: "logs:written",
   /** Browser → server: start or stop following the log store (admins only). */

@@ -7,16 +7,16 @@
 import { z } from "zod";
 import { imageRefSchema, instanceSpecSchema, requestContextSchema } from "./agent-protocol";
 
-const migration = z.object({
+/** Which move a call belongs to, and the other host of it (the destination for the source, and the reverse). */
+export const migrationRefSchema = z.object({
   id: z.number().int().positive(),
-  /** The other host of the move (the destination for the source, and the reverse). */
   peerHost: z.string().min(1).max(255),
 });
 
 /** At least 32 random bytes, hex: the transfer's only credential. */
 const transferToken = z.string().regex(/^[0-9a-f]{64}$/, "transfer tokens are 64 hex characters");
 
-const call = { context: requestContextSchema, instance: instanceSpecSchema, migration };
+const call = { context: requestContextSchema, instance: instanceSpecSchema, migration: migrationRefSchema };
 
 export const MIGRATION_RPC_METHODS = [
   "prep_resize",

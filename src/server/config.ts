@@ -81,6 +81,13 @@ const schema = z.object({
   STRATUS_SERVICE_DOWN_TIME: number(60),
   /** How long the controller waits for an agent to accept an RPC. */
   STRATUS_RPC_TIMEOUT: number(30),
+  /**
+   * Live migration completion timeout, in seconds per GiB of guest memory and copied disk, each
+   * counted as at least 2 GiB (Nova's live_migration_completion_timeout); 0 waits for ever.
+   */
+  STRATUS_LIVE_MIGRATION_COMPLETION_TIMEOUT: z.coerce.number().int().min(0).default(800),
+  /** What the timeout does: abort (the guest stays on the source) or force_complete (pause it to converge). */
+  STRATUS_LIVE_MIGRATION_TIMEOUT_ACTION: z.enum(["abort", "force_complete"]).default("abort"),
   /** Session lifetime in hours. */
   STRATUS_SESSION_HOURS: number(12),
   STRATUS_SECURE_COOKIES: z
@@ -91,6 +98,11 @@ const schema = z.object({
   STRATUS_TASK_DEADLINES: taskDeadlines,
   /** How often the controller looks for tasks past their deadline, in seconds. */
   STRATUS_TASK_DEADLINE_INTERVAL: number(30),
+  /**
+   * Nova's resize_confirm_window: a resize or cold migration left in VERIFY_RESIZE this many
+   * seconds is confirmed automatically; 0 (Nova's default) never does.
+   */
+  STRATUS_RESIZE_CONFIRM_WINDOW: z.coerce.number().int().nonnegative().default(0),
   /** Log records kept in the database's bounded store. */
   STRATUS_LOG_STORE_MAX: number(200_000),
   /** Where the image service keeps uploaded image files (Glance's filesystem_store_datadir). */
@@ -116,6 +128,8 @@ const schema = z.object({
   STRATUS_DISK_ALLOCATION_RATIO: number(1.0),
   /** Nova's default_availability_zone: the zone of hosts in no zone aggregate. */
   STRATUS_DEFAULT_AVAILABILITY_ZONE: z.string().min(1).default("nova"),
+  /** The network every instance gets its fixed IP on; the seed creates it (STRATUS_DEFAULT_NETWORK_CIDR). */
+  STRATUS_DEFAULT_NETWORK: z.string().trim().min(1).default("private"),
   /** Nova's image_properties_default_architecture (ImagePropertiesFilter). */
   STRATUS_IMAGE_PROPERTIES_DEFAULT_ARCHITECTURE: z.string().min(1).optional(),
 });

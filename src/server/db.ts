@@ -19,6 +19,11 @@ export type {
   Service,
 } from "@/generated/sqlite/client";
 
+/** A unique index refused the write (Prisma's P2002, from either adapter). */
+export function isUniqueViolation(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "P2002";
+}
+
 export function databaseUrl(): string {
   return process.env.DATABASE_URL ?? "file:./var/stratus.db";
 }

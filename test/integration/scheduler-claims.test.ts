@@ -64,6 +64,10 @@ describe("atomic claims", () => {
     expect(failed).toHaveLength(LAUNCHES - K);
     for (const f of failed) expect(f.fault?.message).toBe(`No valid host was found. ${HOSTS.length} hosts: ${HOSTS.length} without enough vCPUs.`);
     for (const host of HOSTS) expect(active.filter((i) => i.host === host)).toHaveLength(CPUS);
+    // Each placed instance got its own fixed IP; a NoValidHost never allocates one (as in Nova).
+    expect(new Set(active.map((i) => i.addresses.private?.[0]?.address)).size).toBe(K);
+    expect(active.every((i) => /^10\.0\.0\.\d+$/.test(i.addresses.private?.[0]?.address ?? ""))).toBe(true);
+    expect(failed.every((i) => Object.keys(i.addresses).length === 0)).toBe(true);
 
     // The database agrees: usage is the sum of the allocations, within the limit, one per instance.
     const nodes = await query<{ id: number; host: string; vcpus: number; vcpusUsed: number; cpuAllocationRatio: number; reservedHostCpus: number }>(

@@ -199,6 +199,10 @@ describe("rescheduling", () => {
       `SELECT n.host FROM allocations a JOIN compute_nodes n ON n.id = a."nodeId" WHERE a."instanceUuid" = '${moved!.uuid}'`,
     );
     expect(allocations.map((a) => a.host)).toEqual([moved!.host]);
+    // The fixed IP allocated before the first cast stays with the instance through the reschedule.
+    const allocated = controller.logs().split("\n").filter((l) => l.includes(moved!.uuid) && l.includes("Allocated fixed IP"));
+    expect(allocated).toHaveLength(1);
+    expect(allocated[0]).toContain(`Allocated fixed IP ${moved!.addresses.private![0]!.address} `);
 
     // BuildFailureWeigher: compute-3 still has the most free RAM, but its failure costs it 10⁶.
     const [next] = await launch(admin, { name: "after" });
@@ -221,5 +225,8 @@ describe("rescheduling", () => {
     expect(new Set(builds.map((e) => e.host)).size).toBe(3);
     const claims = await query(controller.databaseUrl, `SELECT id FROM allocations WHERE "instanceUuid" = '${doomed!.uuid}'`);
     expect(claims).toHaveLength(0);
+    // Nova's conductor deallocates the network on MaxRetriesExceeded: no address stays held.
+    expect(doomed!.addresses).toEqual({});
+    expect(await query(controller.databaseUrl, `SELECT id FROM fixed_ips WHERE "instanceUuid" = '${doomed!.uuid}'`)).toHaveLength(0);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { matchesFilters, serverListInput } from "@/lib/instance-list-query";
-import type { InstanceView } from "@/lib/instance-view";
+import type { InstanceAddresses, InstanceView } from "@/lib/instance-view";
 import { satisfies, statusConditions } from "@/lib/status-states";
 import { API_STATUSES, statusFromState, TASK_STATES, VM_STATES } from "@/lib/states";
 import { buildListOrderBy, buildListWhere, statusWhere } from "@/server/instances/list-query";
@@ -34,6 +34,13 @@ describe("server list input", () => {
     expect(issues({ changesSince: "yesterday" })[0]).toMatch(/Changes since must be an ISO 8601 timestamp/);
     expect(issues({ page: 0 })).toEqual(["Page must be at least 1"]);
     expect(issues({ pageSize: 500 })).toEqual(["Page size must be at most 200"]);
+  });
+
+  it("takes the start of an IPv4 address as the IP filter and names what it wants otherwise", () => {
+    expect(serverListInput.parse({ ip: " 10.0.0. " })).toMatchObject({ ip: "10.0.0." });
+    const wanted = "IP filter must be the start of an IPv4 address, e.g. 10.0.0.12 or 10.0.";
+    for (const ip of ["10.0.0.x", "10.0.0.256", "10..", "10.0.%", "fe80::1"]) expect(issues({ ip }), ip).toEqual([wanted]);
+    expect(issues({ ip: "  " })).toEqual(["IP filter must not be empty"]);
   });
 
   it("accepts changes-since with an offset", () => {
@@ -99,6 +106,28 @@ describe("buildListWhere", () => {
   });
 });
 
+describe("buildListWhere's IP filter", () => {
+  it("is a semi-join on fixed IPs in the prefix's numeric ranges", () => {
+    expect(buildListWhere({ ip: "10.0.0.1" }, project).AND).toEqual([
+      {
+        fixedIps: {
+          some: {
+            OR: [
+              { address: { gte: 167772161n, lte: 167772161n } },
+              { address: { gte: 167772170n, lte: 167772179n } },
+              { address: { gte: 167772260n, lte: 167772359n } },
+            ],
+          },
+        },
+      },
+    ]);
+  });
+
+  it("needs no OR for a prefix that is one range", () => {
+    expect(buildListWhere({ ip: "10.0.0." }, project).AND).toEqual([{ fixedIps: { some: { address: { gte: 167772160n, lte: 167772415n } } } }]);
+  });
+});
+
 describe("buildListOrderBy", () => {
   it("orders newest first by default with the uuid tiebreak in the same direction", () => {
     expect(buildListOrderBy({ sort: "created", dir: "desc" })).toEqual([{ createdAt: "desc" }, { uuid: "desc" }]);
@@ -126,6 +155,10 @@ describe("buildListOrderBy", () => {
 });
 
 describe("matchesFilters (live rows)", () => {
+  const addresses: InstanceAddresses = {
+    private: [{ address: "10.0.0.12", version: 4, type: "fixed", macAddress: "fa:16:3e:00:00:0c" }],
+    storage: [{ address: "192.168.5.7", version: 4, type: "fixed", macAddress: "fa:16:3e:00:00:0d" }],
+  };
   const view = {
     uuid: "u1",
     name: "Web-01",
@@ -136,6 +169,7 @@ describe("matchesFilters (live rows)", () => {
     imageName: "cirros",
     host: "c1",
     availabilityZone: "nova",
+    addresses,
     updatedAt: "2026-11-27T03:00:00.000Z",
   } as InstanceView;
 
@@ -150,5 +184,11 @@ describe("matchesFilters (live rows)", () => {
     expect(matchesFilters(view, { status: "SHUTOFF" })).toBe(false);
     expect(matchesFilters(view, { flavor: "m1.small" })).toBe(false);
     expect(matchesFilters(view, { changesSince: "2026-11-27T03:00:01Z" })).toBe(false);
+  });
+
+  it("matches the IP filter as the start of any of the row's addresses, on any network", () => {
+    for (const ip of ["10.0.0.1", "10.0.0.12", "10.", "192.168.5.7"]) expect(matchesFilters(view, { ip }), ip).toBe(true);
+    for (const ip of ["10.0.0.2", "10.0.0.120", "0.0.12", "192.168.5.70"]) expect(matchesFilters(view, { ip }), ip).toBe(false);
+    expect(matchesFilters({ ...view, addresses: {} }, { ip: "10." })).toBe(false);
   });
 });

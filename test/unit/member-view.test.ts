@@ -22,10 +22,12 @@ const base: InstanceView = {
   host: "compute-1",
   hostId: hostId("p1", "compute-1"),
   availabilityZone: "nova",
+  addresses: { private: [{ address: "10.0.0.5", version: 4, type: "fixed", macAddress: "fa:16:3e:00:00:05" }] },
   progress: 0,
   step: null,
   locked: false,
   fault: { code: 500, message: "No valid host was found. 2 hosts: 2 without enough RAM.", details: "without enough RAM: compute-1, compute-2", createdAt: "2026-01-01T00:00:00.000Z" },
+  autoConfirmAt: null,
   taskStartedAt: null,
   launchedAt: null,
   createdAt: "2026-01-01T00:00:00.000Z",
@@ -43,6 +45,10 @@ describe("what a member sees of an instance", () => {
     expect(v.hostId).toBe(base.hostId);
     expect(v.fault).toEqual({ ...base.fault, details: null });
     expect(base.host).toBe("compute-1"); // the admin's copy is not touched
+  });
+
+  it("a member sees the instance's addresses, as Nova shows them to the owner", () => {
+    expect(instanceViewFor(base, false).addresses).toEqual(base.addresses);
   });
 
   it("a member keeps the details of a fault that is not an internal error (Nova shows those)", () => {

@@ -19,7 +19,7 @@ export interface ActionParams {
 }
 
 /** How an action opens: at once, after a confirmation, or through its own form. */
-export type ActionDialog = "none" | "confirm" | "rescue" | "reset_state" | "resize" | "migrate";
+export type ActionDialog = "none" | "confirm" | "rescue" | "reset_state" | "resize" | "migrate" | "live_migrate";
 
 interface ActionUi {
   /** Calls the API; resolves when the request was accepted (the work continues on the host). */
@@ -29,7 +29,7 @@ interface ActionUi {
   /** The toast once accepted, for the quoted instance names ("web-1", "web-2"). */
   accepted: (names: string, plural: boolean) => string;
   /** Opens a form of its own instead of (or besides) a confirmation. */
-  form?: "rescue" | "reset_state" | "resize" | "migrate";
+  form?: "rescue" | "reset_state" | "resize" | "migrate" | "live_migrate";
   /** Never the row's visible button, even when it is the first allowed action. */
   notPrimary?: boolean;
 }
@@ -58,6 +58,22 @@ export const ACTION_UI: Partial<Record<InstanceActionName, ActionUi>> = {
     accepted: (n, p) => `Scheduled migration (pending confirmation) of ${instances(p)}: ${n}`,
     form: "migrate",
     notPrimary: true,
+  },
+  live_migrate: {
+    run: (c, id, p) => c.server.liveMigrate.mutate({ id, ...(p.targetHost ? { host: p.targetHost } : {}) }),
+    accepted: (n, p) => `Scheduled live migration of ${instances(p)}: ${n}`,
+    form: "live_migrate",
+    notPrimary: true,
+  },
+  live_migrate_force_complete: {
+    run: (c, id) => c.server.liveMigrateForceComplete.mutate({ id }),
+    help: "The guest is paused until the copy completes on the destination, then resumes there.",
+    accepted: (n, p) => `Forcing the live migration of ${instances(p)} to complete: ${n}`,
+  },
+  live_migrate_abort: {
+    run: (c, id) => c.server.liveMigrateAbort.mutate({ id }),
+    help: "The migration stops and the instance keeps running on its current host.",
+    accepted: (n, p) => `Aborting the live migration of ${instances(p)}: ${n}`,
   },
   start: {
     run: (c, id) => c.server.start.mutate({ id }),
@@ -152,6 +168,9 @@ export const ROW_MENU: readonly MenuSlot[] = [
   "reboot",
   "reboot_hard",
   "migrate",
+  "live_migrate",
+  "live_migrate_force_complete",
+  "live_migrate_abort",
   "stop",
   "reset_state",
   "delete",

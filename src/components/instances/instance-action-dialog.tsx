@@ -253,9 +253,9 @@ function ActionDialogBody({
   if (kind === "rescue") fields = <RescueFields instance={targets[0]} value={rescueImageId} onChange={setRescueImageId} />;
   if (kind === "reset_state") fields = <ResetStateFields value={resetState} onChange={setResetState} />;
   if (kind === "resize") fields = <ResizeFields instance={targets[0]} value={flavorId} onChange={setFlavorId} />;
-  if (kind === "migrate") fields = <MigrateFields instance={targets[0]} value={targetHost} onChange={setTargetHost} />;
+  if (kind === "migrate" || kind === "live_migrate") fields = <MigrateFields instance={targets[0]} value={targetHost} onChange={setTargetHost} live={kind === "live_migrate"} />;
   // A resize needs its flavor; a migration to a named host only makes sense for one instance.
-  const incomplete = (kind === "resize" && !flavorId) || (kind === "migrate" && targetHost !== "" && eligible.length > 1);
+  const incomplete = (kind === "resize" && !flavorId) || ((kind === "migrate" || kind === "live_migrate") && targetHost !== "" && eligible.length > 1);
 
   return (
     <form onSubmit={(e) => void submit(e)} className="space-y-4">

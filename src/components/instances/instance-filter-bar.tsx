@@ -19,6 +19,7 @@ export const FILTER_LABEL: Record<ListFilterKey, string> = {
   status: "Status",
   flavor: "Flavor",
   image: "Image",
+  ip: "IP Address",
   host: "Host",
   zone: "Availability Zone",
   changesSince: "Changes Since",
@@ -28,6 +29,7 @@ const PLACEHOLDER: Partial<Record<ListFilterKey, string>> = {
   name: "Part of the name, any case",
   flavor: "Flavor name or ID",
   image: "Image name or ID",
+  ip: "Start of an address, e.g. 10.0.0.",
   host: "Compute host",
   zone: "Zone name",
 };

@@ -4,6 +4,7 @@ import { ProgressBar } from "@/components/ui/progress-bar";
 import { StatusChip, type Tone } from "@/components/ui/status-chip";
 import type { InstanceView } from "@/lib/instance-view";
 import { statusDisplay, taskStateDisplay, type ApiStatus } from "@/lib/states";
+import { AutoConfirmNote } from "./auto-confirm-note";
 import { TaskAge } from "./task-age";
 
 // Horizon's STATUS_CHOICES: these statuses are at rest; anything else is on its way somewhere.
@@ -35,6 +36,7 @@ export function InstanceStatus({ instance }: { instance: InstanceView }) {
           {instance.fault.message}
         </p>
       )}
+      <AutoConfirmNote instance={instance} />
     </div>
   );
 }

@@ -13,6 +13,7 @@ import type { ListSort, ListSortKey } from "@/lib/instance-list-query";
 import type { InstanceView } from "@/lib/instance-view";
 import { powerStateDisplay } from "@/lib/states";
 import { InstanceActions } from "./instance-actions";
+import { InstanceAddressList } from "./instance-addresses";
 import { InstanceStatus, InstanceTask, isInTransition } from "./instance-status";
 import { flavorSummary } from "./format";
 import { isTaskStuck } from "./task-age";
@@ -101,6 +102,9 @@ const InstanceRow = memo(function InstanceRow({
       </th>
       <td className={`${TD} whitespace-nowrap`}>{instance.imageName ?? <span className="text-zinc-500 dark:text-zinc-400">-</span>}</td>
       <td className={`${TD} whitespace-nowrap`}>
+        <InstanceAddressList addresses={instance.addresses} />
+      </td>
+      <td className={`${TD} whitespace-nowrap`}>
         <span className="block">{instance.flavorName ?? "-"}</span>
         <span className="block text-xs text-zinc-500 dark:text-zinc-400">{flavorSummary(instance)}</span>
       </td>
@@ -160,6 +164,9 @@ export function InstancesTable({
             {sortable("name", "Name")}
             <th scope="col" className={TH}>
               Image
+            </th>
+            <th scope="col" className={TH}>
+              IP Address
             </th>
             {sortable("flavor", "Flavor")}
             {sortable("status", "Status")}

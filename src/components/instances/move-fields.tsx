@@ -2,7 +2,8 @@
 // The fields of the Resize and Migrate dialogs. Resize picks the new flavor (never the current
 // one, never a smaller disk: the API refuses both, so the list does not offer them). Migrate lets
 // the scheduler choose, or an admin pick a host from the candidates with their free room; hosts
-// that are down, disabled or too full are listed but cannot be picked, with the reason.
+// that are down, disabled or too full are listed but cannot be picked, with the reason. Live
+// migration uses the same list; hosts on libvirt's test driver cannot take a running guest.
 import { useQuery } from "@tanstack/react-query";
 import { useId } from "react";
 import { INPUT_CLASS } from "@/components/ui/form-field";
@@ -41,12 +42,24 @@ export function ResizeFields({ instance, value, onChange }: { instance: Instance
   );
 }
 
-export function MigrateFields({ instance, value, onChange }: { instance: InstanceView | undefined; value: string; onChange: (v: string) => void }) {
+export function MigrateFields({
+  instance,
+  value,
+  onChange,
+  live = false,
+}: {
+  instance: InstanceView | undefined;
+  value: string;
+  onChange: (v: string) => void;
+  /** Live migration: the guest keeps running; no confirm step afterwards. */
+  live?: boolean;
+}) {
   const trpc = useTRPC();
   const id = useId();
   const targets = useQuery({ ...trpc.server.migrationTargets.queryOptions({ id: instance?.uuid ?? "" }), enabled: !!instance });
   const why = (t: NonNullable<typeof targets.data>[number]) =>
-    t.state === "down" ? "down" : t.status === "disabled" ? "disabled" : !t.fits ? "not enough room" : null;
+    t.state === "down" ? "down" : t.status === "disabled" ? "disabled" : live && !t.liveMigration ? "test driver: no live migration" : !t.fits ? "not enough room" : null;
+  const noLiveHost = live && !!targets.data && targets.data.every((t) => !t.liveMigration);
   return (
     <div className="space-y-1">
       <label htmlFor={id} className={LABEL}>
@@ -65,7 +78,13 @@ export function MigrateFields({ instance, value, onChange }: { instance: Instanc
         })}
       </select>
       <p id={`${id}-help`} className={HELP}>
-        {targets.isError ? "Could not list the hosts; the scheduler can still pick one." : "A chosen host must still pass the scheduler's filters. The instance waits on it for you to confirm or revert."}
+        {targets.isError
+          ? "Could not list the hosts; the scheduler can still pick one."
+          : noLiveHost
+            ? "No host can take a live migration: libvirt's test driver cannot move a running guest. Use Migrate Instance (cold) instead."
+            : live
+              ? "A chosen host must still pass the scheduler's filters. The guest keeps running while its memory and disk are copied; progress shows on the instance."
+              : "A chosen host must still pass the scheduler's filters. The instance waits on it for you to confirm or revert."}
       </p>
     </div>
   );

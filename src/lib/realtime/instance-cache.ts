@@ -17,8 +17,8 @@ export function isNewer(incoming: InstanceView, cached: InstanceView): boolean {
 /** Field-by-field equality; the cache's structural sharing means references alone cannot tell. */
 export function sameView(a: InstanceView, b: InstanceView): boolean {
   for (const key of Object.keys(a) as (keyof InstanceView)[]) {
-    if (key === "fault") {
-      if (JSON.stringify(a.fault) !== JSON.stringify(b.fault)) return false;
+    if (key === "fault" || key === "addresses") {
+      if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) return false;
     } else if (a[key] !== b[key]) return false;
   }
   return true;

@@ -189,6 +189,11 @@ function bindCacheSync(queryClient: QueryClient, trpc: Trpc, ownProjectId: strin
     void queryClient.invalidateQueries({ queryKey: trpc.log.search.queryKey({ instanceUuid: uuid }) });
   }
 
+  /** A move's figures or status changed: its instance's Migrations panel reads them again. */
+  function onMigrationChanged({ uuid }: ActionChangedEvent): void {
+    void queryClient.invalidateQueries({ queryKey: trpc.server.migrations.queryKey({ id: uuid }) });
+  }
+
   function onImageChanged(raw: ImageView): void {
     // Dates arrive as strings over the socket; the cache holds them as superjson delivered them.
     const view = normalizeImage(raw);
@@ -213,6 +218,7 @@ function bindCacheSync(queryClient: QueryClient, trpc: Trpc, ownProjectId: strin
     onInstanceRemoved,
     onServiceChanged,
     onActionChanged,
+    onMigrationChanged,
     onImageChanged,
     resync,
     dispose: () => {
@@ -261,6 +267,7 @@ export function LiveConnectionProvider({ children }: { children: ReactNode }) {
     socket.on(UI_EVENTS.instanceRemoved, sync.onInstanceRemoved);
     socket.on(UI_EVENTS.serviceChanged, sync.onServiceChanged);
     socket.on(UI_EVENTS.actionChanged, sync.onActionChanged);
+    socket.on(UI_EVENTS.migrationChanged, sync.onMigrationChanged);
     socket.on(IMAGE_CHANGED_EVENT, sync.onImageChanged);
 
     // After a laptop sleep the socket can sit in back-off for a long while; a returning user

@@ -8,25 +8,46 @@ import { getLogger } from "@/server/logs/logger";
 import { recordActionFinish, recordEventFinish, recordEventStart } from "@/server/instances/action-log";
 import { release } from "@/server/scheduler/claims";
 import { recordBuildSuccess, rescheduleFailedBuild } from "./build";
+import { deallocateForInstance } from "./build-network";
 import { finishDelete } from "./delete";
-import { addFault, saveInstance } from "./instance-state";
+import { addFault, publishInstanceView, saveInstance } from "./instance-state";
 
 const log = getLogger("stratus.conductor.agent_reports");
 
 /** A move in flight: both its hosts work on the instance (Nova's migration context). */
-export const OPEN_MIGRATION_STATUSES = ["pre-migrating", "migrating", "post-migrating", "finished", "confirming", "reverting"];
+export const OPEN_MIGRATION_STATUSES = [
+  // cold migration and resize
+  "pre-migrating",
+  "migrating",
+  "post-migrating",
+  "finished",
+  "confirming",
+  "reverting",
+  // live migration
+  "accepted",
+  "queued",
+  "preparing",
+  "running",
+  "cancelling",
+];
 
 /**
- * The instance if `host` may report on it: its own host, or — for state changes and action
- * events, with `moving` — either host of a move in flight. Power reports only ever come from the
- * instance's host: the source of a move still has the powered-off domain.
+ * The instance if `host` may report on it: its own host, or — for state changes, with `moving` —
+ * either host of a move in flight; for action events (`"any-move"`) either host of any of its
+ * moves, since a host cleaning up after a move that failed records what it did after the move
+ * ended. Power reports only ever come from the instance's host: the source of a move still has the
+ * powered-off domain.
  */
-async function ownInstance(host: string, uuid: string, moving = false) {
+async function ownInstance(host: string, uuid: string, moving: boolean | "any-move" = false) {
   const instance = await db.instance.findUnique({ where: { uuid } });
   if (instance && instance.host === host) return instance;
   if (instance && moving) {
     const migration = await db.migration.findFirst({
-      where: { instanceUuid: uuid, status: { in: OPEN_MIGRATION_STATUSES }, OR: [{ sourceCompute: host }, { destCompute: host }] },
+      where: {
+        instanceUuid: uuid,
+        ...(moving === "any-move" ? {} : { status: { in: OPEN_MIGRATION_STATUSES } }),
+        OR: [{ sourceCompute: host }, { destCompute: host }],
+      },
       select: { id: true },
     });
     if (migration) return instance;
@@ -64,8 +85,13 @@ export async function applyInstanceUpdate(host: string, u: InstanceUpdate): Prom
   }
   if (instance.vmState === "building" && u.vmState === "active") await recordBuildSuccess(host);
   if (u.fault) await addFault(u.uuid, { ...u.fault, host });
-  // A build that failed on the host gives its claim back (Nova deletes the allocation).
-  if (u.vmState === "error" && instance.vmState === "building") await release(u.uuid);
+  // A build that failed on the host gives its claim back (Nova deletes the allocation) and its
+  // fixed IP (Nova's _cleanup_allocated_networks); the view goes out again without the address.
+  if (u.vmState === "error" && instance.vmState === "building") {
+    await release(u.uuid);
+    await deallocateForInstance(u.uuid, u.requestId);
+    await publishInstanceView(u.uuid);
+  }
   if (u.requestId && u.taskState === null && (u.vmState !== undefined || u.fault)) {
     await finishAction(u.uuid, u.requestId, u.fault?.message);
   }
@@ -85,7 +111,7 @@ async function finishAction(uuid: string, requestId: string, error?: string): Pr
 }
 
 export async function applyActionEvent(host: string, e: ActionEvent): Promise<void> {
-  if (!(await ownInstance(host, e.uuid, true))) return;
+  if (!(await ownInstance(host, e.uuid, "any-move"))) return;
   const time = new Date(e.time);
   if (e.phase === "start") await recordEventStart(e.uuid, e.requestId, e.event, host, time);
   else

@@ -21,6 +21,8 @@ import type { Explanation } from "@/server/scheduler/explain";
 import { hostStateCache, type PlacementRequest, type ServerGroupRef } from "@/server/scheduler/host-state-cache";
 import { SERVER_GROUP_POLICIES, type FlavorSpec, type ServerGroupPolicy } from "@/server/scheduler/request";
 import { requestFor } from "@/server/scheduler/resources";
+import { AllocationFailed } from "@/server/network/ipam";
+import { allocateForBuild, deallocateForInstance } from "./build-network";
 import { addFault, saveInstance } from "./instance-state";
 import { imageRef, instanceSpec } from "./specs";
 
@@ -190,6 +192,17 @@ async function scheduleAndBuild(instances: Instance[], ctx: RequestContext, cont
       result: "Success",
       details: hostListDetail(c.host, c.alternates),
     });
+    let networked: boolean;
+    try {
+      networked = await allocateForBuild(c.instance, ctx);
+    } catch (err) {
+      await failBuild(c.instance, ctx, controllerHost, CONDUCTOR_EVENT, err);
+      continue;
+    }
+    if (!networked) {
+      await release(c.instance.uuid); // deleted or reset while scheduled: give the claim back too
+      continue;
+    }
     const host = await buildOn(c.instance, [c.host, ...c.alternates], c.host, req, ctx);
     if (host === "abandoned") continue;
     if (!host) {
@@ -306,12 +319,13 @@ async function failBuild(
 ): Promise<void> {
   const message = err instanceof Error ? err.message : String(err);
   // An expected refusal carries its explanation; only an unexpected failure carries a traceback.
-  const expected = err instanceof NoValidHost || message.startsWith("Exceeded maximum number of retries");
+  const expected = err instanceof NoValidHost || err instanceof AllocationFailed || message.startsWith("Exceeded maximum number of retries");
   const traceback = err instanceof Error && !expected ? err.stack : undefined;
   const details = err instanceof NoValidHost && err.details ? `${message}\n${err.details}` : traceback;
   const log = getLogger("stratus.conductor.manager", { ...ctx, instanceUuid: instance.uuid });
   log.error(`Build failed: ${message}`);
   await release(instance.uuid);
+  await deallocateForInstance(instance.uuid, ctx.requestId);
   await addFault(instance.uuid, { code: 500, message, details });
   await saveInstance(instance.uuid, { vmState: "error", taskState: null, step: null }, ["scheduling", null]);
   await recordEventFinish(instance.uuid, ctx.requestId, event, controllerHost, {

@@ -1,7 +1,7 @@
 // Deleting an instance: the agent destroys and undefines the domain, then reports `deleted`, and
-// only then are the row finished and the claim freed. An instance that never reached a host, or
-// whose host is down, is deleted locally as Nova does; its domain is reaped when that agent
-// reconnects (it destroys domains the database no longer places on it).
+// only then are the row finished and the claim and fixed IPs freed. An instance that never reached
+// a host, or whose host is down, is deleted locally as Nova does; its domain is reaped when that
+// agent reconnects (it destroys domains the database no longer places on it).
 import type { RequestContext } from "@/lib/agent-protocol";
 import { db } from "@/server/db";
 import { getLogger } from "@/server/logs/logger";
@@ -10,6 +10,7 @@ import { AgentUnavailable, callAgent } from "@/server/realtime/agent-rpc";
 import { publishInstanceRemoved } from "@/server/realtime/publish";
 import { release } from "@/server/scheduler/claims";
 import { COMPUTE_BINARY, isUp } from "@/server/services/service-registry";
+import { deallocateForInstance } from "./build-network";
 import { instanceSpec } from "./specs";
 
 export async function terminateInstance(uuid: string, ctx: RequestContext, controllerHost: string): Promise<void> {
@@ -35,7 +36,7 @@ export async function terminateInstance(uuid: string, ctx: RequestContext, contr
   await recordEventFinish(uuid, ctx.requestId, "conductor_local_delete", controllerHost, { result: "Success" });
 }
 
-/** Marks the row deleted, frees its claims and tells the dashboards. Idempotent. */
+/** Marks the row deleted, frees its claims and fixed IPs and tells the dashboards. Idempotent. */
 export async function finishDelete(uuid: string, requestId: string | null): Promise<void> {
   const now = new Date();
   const instance = await db.instance.findUnique({ where: { uuid } });
@@ -56,6 +57,9 @@ export async function finishDelete(uuid: string, requestId: string | null): Prom
       },
     });
   }
+  // Last: a build allocating at this moment finds the instance no longer scheduling and gives its
+  // address back itself, so no address stays held by a deleted instance.
+  await deallocateForInstance(uuid, requestId);
   if (requestId) await recordActionFinish(uuid, requestId);
   getLogger("stratus.conductor.manager", { requestId, instanceUuid: uuid }).info("Instance deleted and its resources freed");
   publishInstanceRemoved(uuid, instance.projectId);

@@ -9,43 +9,53 @@
 import { randomBytes } from "node:crypto";
 import type { z } from "zod";
 import type { RequestContext } from "@/lib/agent-protocol";
+import type { LiveMigrationRpc } from "@/lib/live-migration-protocol";
 import { prepResizeAckSchema, resizeInstanceAckSchema, type MigrationRpc } from "@/lib/migration-protocol";
 import { ackSchema } from "@/lib/agent-protocol";
 import { POWER_STATE } from "@/lib/states";
 import { db, type Flavor, type Instance, type Migration } from "@/server/db";
 import { recordActionFinish, recordEventFinish, recordEventStart } from "@/server/instances/action-log";
 import { getLogger } from "@/server/logs/logger";
-import { callAgentFor } from "@/server/realtime/agent-rpc";
+import { AgentUnavailable, callAgentFor } from "@/server/realtime/agent-rpc";
 import { claim, ClaimRefused, moveAllocations, release } from "@/server/scheduler/claims";
 import { hostStateCache } from "@/server/scheduler/host-state-cache";
 import { requestFor } from "@/server/scheduler/resources";
 import { NoValidHost, placementRequest } from "./build";
 import { flavorColumns, parseSnapshot, snapshotOfFlavor, snapshotOfInstance, type FlavorSnapshot } from "./flavor-snapshot";
-import { addFault, saveInstance } from "./instance-state";
+import { addFault, publishInstanceView, saveInstance } from "./instance-state";
 import { imageRef, instanceSpec } from "./specs";
 
 const CONDUCTOR_EVENT = "conductor_migrate_server";
 const SCHEDULE_EVENT = "schedule_instances";
+const CONFIRM_EVENT = "conductor_confirm_resize";
 /** A copy gets this long beyond the guest's shutdown before the conductor gives up on it. */
 const RESIZE_INSTANCE_TIMEOUT_SEC = 30 * 60;
 
 export const migrationConsumer = (m: Pick<Migration, "id">) => `migration-${m.id}`;
 
 /** A step refused or failed on a host; `host` is where. */
-class StepFailed extends Error {
+export class StepFailed extends Error {
+  /** The host's agent was not there, went away during the step, or never answered. */
+  readonly unavailable: boolean;
   constructor(
     readonly step: string,
     readonly host: string,
     cause: unknown,
   ) {
     super(cause instanceof Error ? cause.message : String(cause));
+    this.unavailable = cause instanceof AgentUnavailable;
   }
 }
 
-async function call<S extends z.ZodType>(host: string, rpc: MigrationRpc, schema: S, timeoutSec?: number): Promise<z.infer<S>> {
+export function describe(err: unknown): string {
+  return err instanceof StepFailed ? `${err.step} on ${err.host} failed: ${err.message}` : err instanceof Error ? err.message : String(err);
+}
+
+export async function call<S extends z.ZodType>(host: string, rpc: MigrationRpc | LiveMigrationRpc, schema: S, timeoutSec?: number): Promise<z.infer<S>> {
   try {
-    // Migration calls travel on the same `rpc` event; the agent routes them by method.
-    return await callAgentFor(host, rpc, schema, timeoutSec ? { timeoutSec } : {});
+    // Migration calls travel on the same `rpc` event; the agent routes them by method. A step
+    // fails as soon as the agent that took it goes away, not after the step's whole timeout.
+    return await callAgentFor(host, rpc, schema, { watchConnection: true, ...(timeoutSec ? { timeoutSec } : {}) });
   } catch (err) {
     throw new StepFailed(rpc.method, host, err);
   }
@@ -119,13 +129,15 @@ export async function moveInstance(uuid: string, req: MoveRequest, ctx: RequestC
     const powerOn = instance.vmState === "active";
     moved = await saveInstance(
       uuid,
-      { host: dest, node: dest, ...flavorColumns(newFlavor), taskState: "resize_finish", step: `Finishing on ${dest}`, progress: 92 },
+      { host: dest, node: dest, ...flavorColumns(newFlavor), taskState: "resize_finish", step: "Finishing on the destination host", progress: 92 },
       ["resize_migrated"],
     );
     if (!moved) throw new Error("the instance changed while its disk was copied (deleted or reset)");
     const landed = await db.instance.findUniqueOrThrow({ where: { uuid } });
     await call(dest, { method: "finish_resize", context: ctx, instance: instanceSpec(landed), migration: peer(source), image, powerOn }, ackSchema);
     await db.migration.update({ where: { id: migration.id }, data: { status: "finished" } });
+    // The view carries when the move confirms by itself (STRATUS_RESIZE_CONFIRM_WINDOW).
+    await publishInstanceView(uuid);
     await recordEventFinish(uuid, ctx.requestId, CONDUCTOR_EVENT, controllerHost, {
       result: "Success",
       details: `Moved from ${source} to ${dest}: ${(sent.bytes / 1024 / 1024).toFixed(1)} MiB in ${sent.seconds.toFixed(2)} s`,
@@ -137,7 +149,7 @@ export async function moveInstance(uuid: string, req: MoveRequest, ctx: RequestC
 }
 
 /** Picks (and claims) the destination for the new flavor, never the source (Nova's default). */
-async function scheduleDestination(instance: Instance, req: MoveRequest, source: string, ctx: RequestContext, controllerHost: string): Promise<string> {
+export async function scheduleDestination(instance: Instance, req: MoveRequest, source: string, ctx: RequestContext, controllerHost: string): Promise<string> {
   const { uuid } = instance;
   const cache = hostStateCache();
   const schedLog = getLogger("stratus.scheduler.manager", { ...ctx, instanceUuid: uuid });
@@ -187,6 +199,11 @@ async function scheduleDestination(instance: Instance, req: MoveRequest, source:
  * already powered the guest back on if the copy failed). After it moved (finish failed on the
  * destination): the destination left the instance in ERROR; the source keeps its copy and claim
  * so an operator can still recover it.
+ *
+ * A host whose agent is gone cannot be told: a destination removes what it received when its agent
+ * next starts (the controller names a failed move's leftovers at registration); a source that went
+ * away while the guest was powered off for the copy powers it on again when its agent is back, and
+ * an agent that is alive but cut off finds its next state change refused and does so at once.
  */
 async function failMove(o: {
   uuid: string;
@@ -201,7 +218,8 @@ async function failMove(o: {
 }): Promise<void> {
   const { uuid, migration, consumer, source, dest, moved, err, ctx, controllerHost } = o;
   const log = getLogger("stratus.conductor.manager", { ...ctx, instanceUuid: uuid });
-  const message = err instanceof StepFailed ? `${err.step} on ${err.host} failed: ${err.message}` : err instanceof Error ? err.message : String(err);
+  const sourceLost = err instanceof StepFailed && err.step === "resize_instance" && err.host === source && err.unavailable;
+  const message = `${describe(err)}${sourceLost ? `; the instance stays on ${source}, whose agent powers the guest on again if the copy had it off` : ""}`;
   log.warn(`Migration ${migration.id} failed: ${message}`);
   await db.migration.update({ where: { id: migration.id }, data: { status: "error" } });
   if (!moved) {
@@ -209,7 +227,9 @@ async function failMove(o: {
       const instance = await db.instance.findUnique({ where: { uuid } });
       if (instance) {
         const cleanup: MigrationRpc = { method: "revert_resize", context: ctx, instance: instanceSpec(instance), migration: { id: migration.id, peerHost: source } };
-        await call(dest, cleanup, ackSchema).catch((e: unknown) => log.warn(`Could not clean up ${dest}: ${e instanceof Error ? e.message : e}`));
+        await call(dest, cleanup, ackSchema).catch((e: unknown) =>
+          log.warn(`Could not clean up ${dest} (${e instanceof Error ? e.message : e}); its agent removes what it received when it next starts`),
+        );
       }
     }
     await release(uuid);
@@ -230,33 +250,64 @@ async function openMigration(uuid: string): Promise<Migration | null> {
   return db.migration.findFirst({ where: { instanceUuid: uuid, status: "finished" }, orderBy: { id: "desc" } });
 }
 
+/**
+ * Takes a finished move for a confirm or a revert: a compare-and-swap on its status, so of a user's
+ * confirm, a user's revert and the automatic confirm (on any controller) exactly one goes on.
+ */
+export async function claimFinishedMigration(id: number, status: "confirming" | "reverting"): Promise<boolean> {
+  const taken = await db.migration.updateMany({ where: { id, status: "finished" }, data: { status } });
+  return taken.count === 1;
+}
+
 /** Keeps the move: the source's copy and claim go (Nova's confirm_resize). */
 export async function confirmResize(uuid: string, ctx: RequestContext, controllerHost: string): Promise<void> {
   const log = getLogger("stratus.conductor.manager", { ...ctx, instanceUuid: uuid });
   const migration = await openMigration(uuid);
   const instance = await db.instance.findUnique({ where: { uuid } });
-  if (!migration || !instance || !migration.sourceCompute) return void log.warn("No finished migration to confirm");
-  const taken = await db.migration.updateMany({ where: { id: migration.id, status: "finished" }, data: { status: "confirming" } });
-  if (taken.count !== 1) return;
+  if (!migration || !instance || !migration.sourceCompute) {
+    log.warn("No finished migration to confirm");
+    return recordActionFinish(uuid, ctx.requestId, "No finished migration to confirm");
+  }
+  if (!(await claimFinishedMigration(migration.id, "confirming"))) {
+    // Another confirm (the automatic one, a second click) or a revert took the move first.
+    const now = await db.migration.findUnique({ where: { id: migration.id } });
+    const confirming = now?.status === "confirming" || now?.status === "confirmed";
+    log.info(`Migration ${migration.id} is ${now?.status ?? "gone"} already; this confirm has nothing to do`);
+    return recordActionFinish(uuid, ctx.requestId, confirming ? undefined : `Migration ${migration.id} is ${now?.status ?? "gone"}`);
+  }
+  await confirmClaimedResize(instance, migration, ctx, controllerHost);
+}
+
+/**
+ * The confirm of a move claimed with claimFinishedMigration: the source removes its copy, its claim
+ * is freed and the instance is ACTIVE (or SHUTOFF) where it is. A source that cannot clean up costs
+ * only its leftovers — the instance is fine on its new host — so the move is kept all the same, the
+ * migration marked `error`, and that host's agent removes the leftovers when it next starts.
+ * `note` opens the event's details (why the confirm happened, for an automatic one).
+ */
+export async function confirmClaimedResize(instance: Instance, migration: Migration, ctx: RequestContext, controllerHost: string, note = ""): Promise<void> {
+  const { uuid } = instance;
+  const log = getLogger("stratus.conductor.manager", { ...ctx, instanceUuid: uuid });
+  const source = migration.sourceCompute ?? "";
+  await recordEventStart(uuid, ctx.requestId, CONFIRM_EVENT, controllerHost);
+  let failure: string | null = null;
   try {
-    await call(migration.sourceCompute, { method: "confirm_resize", context: ctx, instance: instanceSpec(instance), migration: { id: migration.id, peerHost: instance.host ?? "" } }, ackSchema);
+    await call(source, { method: "confirm_resize", context: ctx, instance: instanceSpec(instance), migration: { id: migration.id, peerHost: instance.host ?? "" } }, ackSchema);
   } catch (err) {
-    // The source's leftovers are the only loss: the instance is fine where it is. Nova errors the
-    // migration and leaves the instance alone too.
-    const message = err instanceof Error ? err.message : String(err);
-    log.warn(`The source ${migration.sourceCompute} did not clean up: ${message}`);
-    await db.migration.update({ where: { id: migration.id }, data: { status: "error" } });
-    await recordEventStart(uuid, ctx.requestId, "conductor_confirm_resize", controllerHost);
-    await recordEventFinish(uuid, ctx.requestId, "conductor_confirm_resize", controllerHost, { result: "Error", details: message });
-    await recordActionFinish(uuid, ctx.requestId, message);
-    return;
+    failure = `${describe(err)}; the move is kept, and ${source} removes its copy when its agent next starts`;
+    log.warn(`The source ${source} did not clean up: ${failure}`);
   }
   await release(migrationConsumer(migration));
-  await db.migration.update({ where: { id: migration.id }, data: { status: "confirmed" } });
+  await db.migration.update({ where: { id: migration.id }, data: { status: failure ? "error" : "confirmed" } });
   const running = instance.powerState === POWER_STATE.RUNNING;
-  await saveInstance(uuid, { vmState: running ? "active" : "stopped", taskState: null, step: null }, [null, "resize_confirming"], { vmState: "resized" });
-  await recordActionFinish(uuid, ctx.requestId);
-  log.info(`Migration ${migration.id} confirmed; ${migration.sourceCompute} is cleaned up`);
+  // resize_reverting: a revert that lost the race for the move clears its task too; either order ends here.
+  await saveInstance(uuid, { vmState: running ? "active" : "stopped", taskState: null, step: null }, [null, "resize_confirming", "resize_reverting"], { vmState: "resized" });
+  await recordEventFinish(uuid, ctx.requestId, CONFIRM_EVENT, controllerHost, {
+    result: failure ? "Error" : "Success",
+    details: `${note}${failure ?? `Removed the instance from ${source}`}`,
+  });
+  await recordActionFinish(uuid, ctx.requestId, failure ?? undefined);
+  if (!failure) log.info(`Migration ${migration.id} confirmed; ${source} is cleaned up`);
 }
 
 /** Undoes the move: the instance goes back to its source with its old flavor (Nova's revert_resize). */
@@ -266,9 +317,16 @@ export async function revertResize(uuid: string, ctx: RequestContext, controller
   const instance = await db.instance.findUnique({ where: { uuid } });
   const oldFlavor = parseSnapshot(migration?.oldFlavor ?? null);
   const source = migration?.sourceCompute;
-  if (!migration || !instance || !source || !oldFlavor || instance.taskState !== "resize_reverting") return void log.warn("No finished migration to revert");
-  const taken = await db.migration.updateMany({ where: { id: migration.id, status: "finished" }, data: { status: "reverting" } });
-  if (taken.count !== 1) return;
+  if (!migration || !instance || !source || !oldFlavor || instance.taskState !== "resize_reverting" || !(await claimFinishedMigration(migration.id, "reverting"))) {
+    // Typically a confirm (the user's or the automatic one) took the move first: the revert gives
+    // its task back, which the confirm also accepts, so either order ends confirmed.
+    const latest = await db.migration.findFirst({ where: { instanceUuid: uuid }, orderBy: { id: "desc" } });
+    const confirmed = latest?.status === "confirming" || latest?.status === "confirmed";
+    const why = confirmed ? `The move was confirmed before it could be reverted (migration ${latest.id})` : "No finished migration to revert";
+    log.warn(`${why}; nothing to revert`);
+    await saveInstance(uuid, { taskState: null, step: null }, ["resize_reverting"]);
+    return recordActionFinish(uuid, ctx.requestId, why);
+  }
   const dest = instance.host ?? "";
   const peer = (host: string) => ({ id: migration.id, peerHost: host });
   const powerOn = instance.powerState === POWER_STATE.RUNNING;
@@ -276,7 +334,7 @@ export async function revertResize(uuid: string, ctx: RequestContext, controller
     await call(dest, { method: "revert_resize", context: ctx, instance: instanceSpec(instance), migration: peer(source) }, ackSchema);
     await release(uuid);
     await moveAllocations(migrationConsumer(migration), uuid);
-    await saveInstance(uuid, { host: source, node: migration.sourceNode ?? source, ...flavorColumns(oldFlavor), step: `Reverting on ${source}` }, ["resize_reverting"]);
+    await saveInstance(uuid, { host: source, node: migration.sourceNode ?? source, ...flavorColumns(oldFlavor), step: "Reverting on the source host" }, ["resize_reverting"]);
     const back = await db.instance.findUniqueOrThrow({ where: { uuid } });
     const image = imageRef(await db.image.findUnique({ where: { id: back.imageId } }), back.imageId);
     await call(source, { method: "finish_revert_resize", context: ctx, instance: instanceSpec(back), migration: peer(dest), image, powerOn }, ackSchema);

@@ -15,6 +15,7 @@ import { recordActionFinish, recordEventFinish, recordEventStart } from "@/serve
 import { getLogger } from "@/server/logs/logger";
 import { release } from "@/server/scheduler/claims";
 import { COMPUTE_BINARY, isUp } from "@/server/services/service-registry";
+import { deallocateForInstance } from "./build-network";
 import { finishDelete, terminateInstance } from "./delete";
 import { addFault, publishInstanceView } from "./instance-state";
 
@@ -43,6 +44,9 @@ export const DEFAULT_TASK_DEADLINES: Partial<Record<TaskState, number>> = {
   rescuing: 600,
   unrescuing: 300,
   deleting: 300,
+  // A live migration ends by its own completion timeout (800 s per GiB by default), which the
+  // conductor waits out; this only catches one whose conductor went away (a controller restart).
+  migrating: 48 * 3600,
 };
 /** Task states without their own entry (resize, migration, ... as they arrive). */
 export const FALLBACK_DEADLINE = 3600;
@@ -115,7 +119,11 @@ async function expire(row: Instance, seconds: number, controllerHost: string): P
   const { count } = await db.instance.updateMany({ where: guard, data });
   if (count !== 1) return false; // the task moved on, or another controller got there first
   log.warn(message);
-  if (kind === "error") await release(row.uuid);
+  if (kind === "error") {
+    // Only a build errs out here: like any failed build it holds no claim and no address.
+    await release(row.uuid);
+    await deallocateForInstance(row.uuid, ctx.requestId);
+  }
   await record(row.uuid, ctx, controllerHost, message);
   await recordActionFinish(row.uuid, ctx.requestId, message);
   await publishInstanceView(row.uuid);

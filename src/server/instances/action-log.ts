@@ -9,6 +9,8 @@ export interface ActionStart {
   requestId: string;
   userId: string;
   projectId: string;
+  /** Why an action nobody asked for happened (an automatic confirm); Nova leaves it null or 'Error'. */
+  message?: string;
 }
 
 export async function recordActionStart(a: ActionStart): Promise<void> {

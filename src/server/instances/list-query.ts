@@ -1,6 +1,7 @@
 // Turns a validated server list query into Prisma's where and orderBy. Pure: flavor and image
 // names are resolved to ids by the caller, and the database flavour is a parameter, so the same
 // rules are unit-tested and run identically on SQLite and PostgreSQL.
+import { ipPrefixRanges } from "@/lib/ip-filter";
 import type { ListFilters, ListSort } from "@/lib/instance-list-query";
 import { statusConditions, type StateCondition } from "@/lib/status-states";
 import { VM_STATES } from "@/lib/states";
@@ -38,6 +39,15 @@ export function statusWhere(status: NonNullable<ListFilters["status"]>): Prisma.
   return { OR: any };
 }
 
+/**
+ * Instances holding a fixed IP in one of the prefix's ranges: a semi-join, each candidate row
+ * probed in fixed_ips' (instanceUuid, address) index without reading the fixed IP itself.
+ */
+export function ipWhere(prefix: string): Prisma.InstanceWhereInput {
+  const ranges = ipPrefixRanges(prefix).map(([lo, hi]) => ({ address: { gte: BigInt(lo), lte: BigInt(hi) } }));
+  return { fixedIps: { some: ranges.length === 1 ? ranges[0] : { OR: ranges } } };
+}
+
 export function buildListWhere(filters: ListFilters, scope: ListScope, refs: ResolvedRefs = {}): Prisma.InstanceWhereInput {
   const and: Prisma.InstanceWhereInput[] = [];
   if (filters.name) {
@@ -47,6 +57,7 @@ export function buildListWhere(filters: ListFilters, scope: ListScope, refs: Res
   if (filters.status) and.push(statusWhere(filters.status));
   if (filters.flavor) and.push({ flavorId: { in: refs.flavorIds ?? [filters.flavor] } });
   if (filters.image) and.push({ imageId: { in: refs.imageIds ?? [filters.image] } });
+  if (filters.ip) and.push(ipWhere(filters.ip));
   if (filters.host) and.push({ host: filters.host });
   if (filters.zone) and.push({ availabilityZone: filters.zone });
   if (filters.changesSince) and.push({ updatedAt: { gte: new Date(filters.changesSince) } });

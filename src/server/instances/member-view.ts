@@ -1,7 +1,8 @@
 // What a member (not an admin) may see of an instance and its action log, as Nova's policies have
 // it: no host names (OS-EXT-SRV-ATTR:host, event hosts), a fault's details only when the fault is
-// not an internal error (code 500), and no tracebacks. Applied on the server, for the API and the
-// live channel alike, so the browser never receives what the page would only hide.
+// not an internal error (code 500), and no tracebacks. The instance's addresses stay: Nova shows
+// the owner its `addresses`. Applied on the server, for the API and the live channel alike, so the
+// browser never receives what the page would only hide.
 import type { InstanceView } from "@/lib/instance-view";
 
 export function instanceViewFor(view: InstanceView, isAdmin: boolean): InstanceView {

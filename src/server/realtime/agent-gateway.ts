@@ -20,11 +20,14 @@ import {
   type RegisterAck,
   type RegisterPayload,
 } from "@/lib/agent-protocol";
+import { MIGRATION_PROGRESS_EVENT, migrationProgressSchema } from "@/lib/live-migration-protocol";
 import { verifyAgentToken } from "@/server/auth/agent-token";
 import { config } from "@/server/config";
 import { applyActionEvent, applyInstanceUpdate, applyPowerReport } from "@/server/conductor/agent-reports";
+import { applyMigrationProgress } from "@/server/conductor/migration-progress";
 import { forwardConsoleChunk } from "@/server/console/console-chunks";
 import { consoleFollows } from "@/server/console/console-follows";
+import { instanceLeftovers } from "@/server/conductor/instance-leftovers";
 import { imageRef, instanceSpec } from "@/server/conductor/specs";
 import { db } from "@/server/db";
 import { getLogger } from "@/server/logs/logger";
@@ -91,14 +94,17 @@ async function register(host: string, p: RegisterPayload): Promise<RegisterAck> 
   const instances = await db.instance.findMany({ where: { host, deletedAt: null } });
   const images = await db.image.findMany({ where: { id: { in: [...new Set(instances.map((i) => i.imageId))] } } });
   const imageById = new Map(images.map((i) => [i.id, i]));
+  const leftovers = await instanceLeftovers(host, p.instanceDirs ?? [], new Set(instances.map((i) => i.uuid)));
   log.info(
     `Compute host ${host} registered: ${p.node.vcpus} vCPUs, ${p.node.memoryMb} MB RAM, ${p.node.localGb} GB disk, ` +
-      `${p.node.hypervisorType} ${p.node.hypervisorVersion}, ${p.domains.length} domains, ${instances.length} instances placed`,
+      `${p.node.hypervisorType} ${p.node.hypervisorVersion}, ${p.domains.length} domains, ${instances.length} instances placed` +
+      (leftovers.length ? `, ${leftovers.length} instance directories left over` : ""),
   );
   return {
     ok: true,
     heartbeatIntervalSec: config.STRATUS_REPORT_INTERVAL,
     instances: instances.map((i) => ({ spec: instanceSpec(i), image: imageRef(imageById.get(i.imageId) ?? null, i.imageId) })),
+    leftovers,
   };
 }
 
@@ -151,6 +157,7 @@ export function attachAgentGateway(io: Server): void {
       await applyPowerReport(h, r);
       return { ok: true };
     });
+    on(socket, MIGRATION_PROGRESS_EVENT, migrationProgressSchema, async (h, p) => ({ ok: true, applied: await applyMigrationProgress(h, p) }));
     on(socket, AGENT_CONSOLE_EVENT, consoleChunkSchema, async (h, chunk) => {
       await forwardConsoleChunk(h, chunk);
       return { ok: true };

@@ -4,6 +4,7 @@
 // read something (the console log) get their answer in the ack: callAgentFor parses it.
 import type { z } from "zod";
 import { ackSchema, AGENT_NAMESPACE, RPC_EVENT, type ComputeRpc, type ConsoleRpc } from "@/lib/agent-protocol";
+import type { LiveMigrationRpc } from "@/lib/live-migration-protocol";
 import type { MigrationRpc } from "@/lib/migration-protocol";
 import { config } from "@/server/config";
 import { getIo } from "./io";
@@ -29,22 +30,42 @@ export async function callAgent(host: string, rpc: ComputeRpc): Promise<void> {
  */
 export async function callAgentFor<S extends z.ZodType>(
   host: string,
-  rpc: ComputeRpc | ConsoleRpc | MigrationRpc,
+  rpc: ComputeRpc | ConsoleRpc | MigrationRpc | LiveMigrationRpc,
   schema: S,
-  options: { timeoutSec?: number } = {},
+  options: {
+    timeoutSec?: number;
+    /**
+     * Give up as soon as the agent that took the call disconnects: its answer can never arrive
+     * (an ack belongs to its connection), so a long call need not wait for its timeout.
+     */
+    watchConnection?: boolean;
+  } = {},
 ): Promise<z.infer<S>> {
   const io = getIo();
   if (!io) throw new AgentUnavailable(host, "no live channel in this process");
   const timeoutSec = options.timeoutSec ?? config.STRATUS_RPC_TIMEOUT;
+  const room = io.of(AGENT_NAMESPACE).in(rooms.host(host));
+  const holders = options.watchConnection ? new Set((await room.fetchSockets()).map((s) => s.id)) : null;
+  if (holders?.size === 0) throw new AgentUnavailable(host, "its agent is not connected");
   let replies: unknown[];
-  try {
-    replies = await io
-      .of(AGENT_NAMESPACE)
-      .to(rooms.host(host))
-      .timeout(timeoutSec * 1000)
-      .emitWithAck(RPC_EVENT, rpc);
-  } catch {
-    throw new AgentUnavailable(host, `no answer to ${rpc.method} within ${timeoutSec} s`);
+  const answer = io
+    .of(AGENT_NAMESPACE)
+    .to(rooms.host(host))
+    .timeout(timeoutSec * 1000)
+    .emitWithAck(RPC_EVENT, rpc)
+    .catch(() => {
+      throw new AgentUnavailable(host, `no answer to ${rpc.method} within ${timeoutSec} s`);
+    });
+  if (!holders) {
+    replies = await answer;
+  } else {
+    const watch = new AbortController();
+    try {
+      replies = await Promise.race([answer, disconnected(host, rpc.method, () => room.fetchSockets(), holders, watch.signal)]);
+    } finally {
+      watch.abort();
+      answer.catch(() => undefined); // settled later (its timeout) after the agent was given up on
+    }
   }
   if (replies.length === 0) throw new AgentUnavailable(host, "its agent is not connected");
   const ack = ackSchema.safeParse(replies[0]);
@@ -54,3 +75,42 @@ export async function callAgentFor<S extends z.ZodType>(
   if (!parsed.success) throw new AgentUnavailable(host, `malformed reply to ${rpc.method}`);
   return parsed.data as z.infer<S>;
 }
+
+/** How often a watched call checks that the agent that took it is still connected. */
+const WATCH_INTERVAL_MS = 2000;
+
+/**
+ * Rejects once none of `holders` (the sockets the call went to) is in the host's room any more —
+ * across every controller replica, as the room's adapter sees it. A failed look is not a verdict.
+ */
+async function disconnected(
+  host: string,
+  method: string,
+  sockets: () => Promise<{ id: string }[]>,
+  holders: Set<string>,
+  signal: AbortSignal,
+): Promise<never> {
+  for (;;) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, WATCH_INTERVAL_MS);
+      signal.addEventListener(
+        "abort",
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+    // The call settled: this rejection lands on a race that is already decided.
+    if (signal.aborted) throw new Error("no longer watched");
+    try {
+      if (!(await sockets()).some((s) => holders.has(s.id))) {
+        throw new AgentUnavailable(host, `its agent disconnected before answering ${method}`);
+      }
+    } catch (err) {
+      if (err instanceof AgentUnavailable) throw err;
+    }
+  }
+}
+

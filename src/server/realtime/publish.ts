@@ -31,6 +31,10 @@ export function publishActionChanged(uuid: string, requestId: string): void {
   ui()?.to(rooms.instance(uuid)).emit(UI_EVENTS.actionChanged, { uuid, requestId });
 }
 
+export function publishMigrationChanged(uuid: string, migrationId: number): void {
+  ui()?.to(rooms.instance(uuid)).emit(UI_EVENTS.migrationChanged, { uuid, migrationId });
+}
+
 /** A console chunk, to the browsers watching that instance's console (and no one else). */
 export function publishConsoleChunk(chunk: ConsoleChunkMessage): void {
   ui()?.to(rooms.console(chunk.uuid)).emit(UI_CONSOLE_EVENTS.chunk, chunk);

@@ -73,17 +73,24 @@ export interface GuestImages {
   noAcpi: string;
   /** Prints "rescue boot" and each disk it sees with that disk's boot counter. */
   rescue: string;
+  /** The tiny guest, rewriting 64 MiB of its memory without pause (live migration under load). */
+  busy: string;
 }
 
 let images: Promise<GuestImages> | undefined;
 
-/** Absolute paths of the three raw images in var/qemu/images (built once, then cached). */
+/** Absolute paths of the four raw images in var/qemu/images (built once, then cached). */
 export function ensureGuestImages(): Promise<GuestImages> {
   const dir = path.join(varQemu, "images");
   images ??= ensureQemuPackages()
     .then(() => run("bash", [path.join(scripts, "build-guest-image.sh"), dir], 10 * 60_000))
     .then(
-      () => ({ tiny: path.join(dir, "tiny.raw"), noAcpi: path.join(dir, "tiny-noacpi.raw"), rescue: path.join(dir, "rescue.raw") }),
+      () => ({
+        tiny: path.join(dir, "tiny.raw"),
+        noAcpi: path.join(dir, "tiny-noacpi.raw"),
+        rescue: path.join(dir, "rescue.raw"),
+        busy: path.join(dir, "tiny-busy.raw"),
+      }),
       (error: unknown) => {
         images = undefined;
         throw error;

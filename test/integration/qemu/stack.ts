@@ -79,7 +79,9 @@ export async function startQemuStack(options: QemuStackOptions = {}): Promise<Qe
   };
   const images = await ensureGuestImages();
   lap("guest images (packages, build or cache)");
-  const host = await startLibvirtHost(options.hostName ?? "qemu-compute", { tcpPort: false });
+  // Hosts of a several-host stack listen on TCP too: live migration is peer to peer between them.
+  const tcpPort = options.peerHosts?.length ? undefined : false;
+  const host = await startLibvirtHost(options.hostName ?? "qemu-compute", { tcpPort });
   lap("private libvirtd + virtlogd");
   let controller: Controller | undefined;
   let agent: Agent | undefined;
@@ -97,7 +99,13 @@ export async function startQemuStack(options: QemuStackOptions = {}): Promise<Qe
       host: name,
       controllerUrl: ctl.url,
       tokenFile: ctl.tokenFile(name),
-      env: { STRATUS_LIBVIRT_URI: h.uri, STRATUS_INSTANCES_PATH: h.instancesDir, STRATUS_DISK_GB: "100", ...options.agentEnv },
+      env: {
+        STRATUS_LIBVIRT_URI: h.uri,
+        STRATUS_INSTANCES_PATH: h.instancesDir,
+        STRATUS_DISK_GB: "100",
+        ...(h.tcpUri ? { STRATUS_LIVE_MIGRATION_URI: h.tcpUri, STRATUS_LIVE_MIGRATION_INBOUND_ADDR: "127.0.0.1" } : {}),
+        ...options.agentEnv,
+      },
     });
   try {
     const peerNames = options.peerHosts ?? [];
@@ -105,7 +113,7 @@ export async function startQemuStack(options: QemuStackOptions = {}): Promise<Qe
     lap("controller (database, migrate, seed, start)");
     agent = startComputeAgent(controller, COMPUTE_HOST, host);
     for (const name of peerNames) {
-      const h = await startLibvirtHost(name, { tcpPort: false });
+      const h = await startLibvirtHost(name, { tcpPort });
       peers.push(compute(name, h, startComputeAgent(controller, name, h)));
     }
     await waitForHypervisors(controller.databaseUrl, [COMPUTE_HOST, ...peerNames], 120_000, [agent, ...peers.map((p) => p.agent)]);

@@ -201,7 +201,7 @@ describe("reconciliation (init_host)", () => {
 
     const instances = [active, stopped, building, deleting, errored].map((spec) => ({ spec, image: null }));
     const summary = await reconcile({ hypervisor: hv, manager, reporter: controller }, instances, "init-host");
-    expect(summary).toEqual({ recreated: 2, failedBuilds: 1, deletesRedriven: 1, reaped: 1, skippedBusy: 0, tasksResolved: 0 });
+    expect(summary).toEqual({ recreated: 2, failedBuilds: 1, deletesRedriven: 1, reaped: 1, skippedBusy: 0, tasksResolved: 0, leftoversRemoved: 0 });
 
     expect(await hv.domainState(active.uuid)).toMatchObject({ state: "running" });
     expect(await hv.domainState(stopped.uuid)).toMatchObject({ state: "shutoff" });

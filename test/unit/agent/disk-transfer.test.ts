@@ -78,6 +78,21 @@ describe("migration disk transfer", () => {
     expect(existsSync(target)).toBe(true);
   });
 
+  it("keeps to the bandwidth limit (STRATUS_TRANSFER_BANDWIDTH) and still delivers the disk whole", async () => {
+    const t = token();
+    const target = path.join(dir, "e", "disk.incoming");
+    void server.expect({ migrationId: 5, uuid: UUID, token: t, target, ttlMs: 60_000 });
+    const rate = 8 * 1024 * 1024; // 3 MiB at 8 MiB/s: about 0.4 s, against a few ms unlimited
+    const progress: number[] = [];
+    const started = Date.now();
+    const sent = await sendDisk({ url: server.url(5), token: t, uuid: UUID, file: source, bytesPerSec: rate, onProgress: (p) => progress.push(p.sent) });
+    const took = Date.now() - started;
+    expect(took).toBeGreaterThanOrEqual(((sent.bytes - 1024 * 1024) / rate) * 1000);
+    expect(readFileSync(target).equals(readFileSync(source))).toBe(true);
+    // Paced in pieces of a tenth of a second's worth, not one burst.
+    expect(progress.length).toBeGreaterThanOrEqual(3);
+  });
+
   it("refuses a cancelled slot", async () => {
     const t = token();
     void server.expect({ migrationId: 4, uuid: UUID, token: t, target: path.join(dir, "d", "disk.incoming"), ttlMs: 60_000 });

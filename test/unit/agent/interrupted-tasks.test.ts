@@ -53,6 +53,13 @@ describe("resolveInterruptedTask", () => {
     ["active", "rescuing", null, "clear active"],
     ["rescued", "unrescuing", rescueRunning, "unrescue"],
     ["rescued", "unrescuing", running, "unrescue"],
+    // a cold migration cut short on its source: the guest runs again as its vm_state says
+    ["active", "resize_prep", running, "clear active"],
+    ["active", "resize_migrating", shutoff, "start"],
+    ["active", "resize_migrating", null, "start"],
+    ["active", "resize_migrated", shutoff, "start"],
+    ["active", "resize_migrating", running, "clear active"],
+    ["stopped", "resize_migrating", shutoff, "clear stopped"],
     // not ours to resolve
     ["active", null, running, "none"],
     ["active", "migrating", running, "none"],

@@ -1,12 +1,15 @@
 // Reconciliation at agent start finishes the lifecycle tasks an agent restart interrupted, on the
 // real test driver: retried (reboot, stop, resume, unrescue) or cleared from the domain's state.
 import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { InstanceSpec } from "@/lib/agent-protocol";
 import { ComputeManager } from "../../../agent/compute-manager";
 import { buildDomainXml } from "../../../agent/driver/domain-xml";
 import { LibvirtHypervisor } from "../../../agent/driver/libvirt-hypervisor";
+import { POWEROFF_NOTE, writePoweroffNote } from "../../../agent/migration/poweroff-note";
 import { reconcile } from "../../../agent/reconcile";
 import { REBOOT_EVENT } from "../../../agent/tasks/reboot";
 import { FakeController } from "./fake-controller";
@@ -113,4 +116,78 @@ describe("interrupted lifecycle tasks at init-host", () => {
     expect(summary.tasksResolved).toBe(0);
     expect(controller.updates).toEqual([]);
   });
+
+  it("never re-creates the missing domain of an instance that is moving (the guest may run on the other host)", async () => {
+    const live = placed({ vmState: "active", taskState: "migrating", powerState: 1 });
+    const cold = placed({ vmState: "active", taskState: "resize_migrated", powerState: 4 });
+    const atStart = await reconcile(deps(), [{ spec: live, image }], "init-host");
+    // A lost test-driver connection re-creates what it lost, but not a guest that is moving.
+    const afterReset = await reconcile(deps(), [{ spec: cold, image }], "hypervisor-reset");
+    await manager.idle();
+    expect(atStart.recreated + afterReset.recreated).toBe(0);
+    expect(await hv.domainState(live.uuid)).toBeNull();
+    expect(await hv.domainState(cold.uuid)).toBeNull();
+    expect(controller.updates).toEqual([]);
+  });
 });
+
+describe("a cold migration cut short on its source", () => {
+  it("powers the guest on again from the move's task state, or just clears it", async () => {
+    const copying = placed({ vmState: "active", taskState: "resize_migrating", powerState: 1 }); // domain lost with the agent
+    const copied = placed({ vmState: "stopped", taskState: "resize_migrated", powerState: 4 });
+    const preparing = placed({ vmState: "active", taskState: "resize_prep", powerState: 1 });
+    await defineRunning(preparing);
+    await mkdir(storage.instanceDir(copying.uuid), { recursive: true });
+    await writePoweroffNote(storage.instanceDir(copying.uuid), 7);
+
+    const summary = await reconcile(deps(), [copying, copied, preparing].map((spec) => ({ spec, image })), "init-host");
+    await manager.idle();
+    expect(summary.tasksResolved).toBe(3);
+    expect(controller.rows.get(copying.uuid)).toMatchObject({ vmState: "active", taskState: null, powerState: 1 });
+    expect(await hv.domainState(copying.uuid)).toMatchObject({ state: "running" });
+    expect(existsSync(path.join(storage.instanceDir(copying.uuid), POWEROFF_NOTE))).toBe(false);
+    // A guest that was off before the move stays off; one the move never touched keeps running.
+    expect(controller.rows.get(copied.uuid)).toMatchObject({ vmState: "stopped", taskState: null });
+    expect(await hv.domainState(copied.uuid)).toMatchObject({ state: "shutoff" });
+    expect(controller.rows.get(preparing.uuid)).toMatchObject({ vmState: "active", taskState: null, powerState: 1 });
+  });
+
+  it("powers on a guest the move left off after the conductor had already failed the move", async () => {
+    // The conductor cleared the task when the agent went away; only the note says the guest ran.
+    const spec = placed({ vmState: "active", taskState: null, powerState: 1 });
+    await hv.define(buildDomainXml(spec, { domainType: "test" })); // defined, shut off (a real libvirtd keeps it)
+    await mkdir(storage.instanceDir(spec.uuid), { recursive: true });
+    await writePoweroffNote(storage.instanceDir(spec.uuid), 8);
+    const summary = await reconcile(deps(), [{ spec, image }], "init-host");
+    await manager.idle();
+    expect(summary.tasksResolved).toBe(1);
+    expect(await hv.domainState(spec.uuid)).toMatchObject({ state: "running" });
+    expect(controller.rows.get(spec.uuid)).toMatchObject({ vmState: "active", taskState: null, powerState: 1 });
+    expect(existsSync(path.join(storage.instanceDir(spec.uuid), POWEROFF_NOTE))).toBe(false);
+
+    // Without the note a guest found off is not this rule's business (the power sync reports it).
+    const other = placed({ vmState: "active", taskState: null, powerState: 1 });
+    await hv.define(buildDomainXml(other, { domainType: "test" }));
+    expect((await reconcile(deps(), [{ spec: other, image }], "init-host")).tasksResolved).toBe(0);
+    await manager.idle();
+    expect(await hv.domainState(other.uuid)).toMatchObject({ state: "shutoff" });
+  });
+
+  it("removes the instance directories the controller names as leftovers, never a wanted one", async () => {
+    const kept = placed({ vmState: "active", taskState: null, powerState: 1 });
+    await defineRunning(kept);
+    const gone = randomUUID();
+    for (const uuid of [kept.uuid, gone]) {
+      await mkdir(storage.instanceDir(uuid), { recursive: true });
+      await writeFile(path.join(storage.instanceDir(uuid), "disk.incoming.part"), "half a disk");
+    }
+    const summary = await reconcile(deps(), [{ spec: kept, image }], "init-host", [
+      { uuid: gone, reason: "its instance is on compute-2 and no move in flight involves this host" },
+      { uuid: kept.uuid, reason: "a stale view" },
+    ]);
+    expect(summary.leftoversRemoved).toBe(1);
+    expect(existsSync(storage.instanceDir(gone))).toBe(false);
+    expect(existsSync(storage.instanceDir(kept.uuid))).toBe(true);
+  });
+});
+

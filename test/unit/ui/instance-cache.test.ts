@@ -25,10 +25,12 @@ function view(uuid: string, patch: Partial<InstanceView> = {}): InstanceView {
     host: "compute-1",
     hostId: "3f1c",
     availabilityZone: "nova",
+    addresses: {},
     progress: 10,
     step: "Defining domain",
     locked: false,
     fault: null,
+    autoConfirmAt: null,
     taskStartedAt: null,
     launchedAt: null,
     createdAt: "2026-01-01T00:00:00.000Z",
@@ -51,6 +53,13 @@ describe("instance cache patching", () => {
     expect(replaceInPage(page, view("b", { status: "ACTIVE", updatedAt: "2026-01-01T00:00:00.500Z" }))).toBe(page);
     expect(replaceInPage(page, view("b"))).toBe(page);
     expect(replaceInPage(page, view("zzz", { updatedAt: "2027-01-01T00:00:00.000Z" }))).toBe(page);
+  });
+
+  it("replaces a row whose addresses changed, even at the same updated_at, and not an equal copy", () => {
+    const ip = { private: [{ address: "10.0.0.2", version: 4 as const, type: "fixed" as const, macAddress: "fa:16:3e:00:00:02" }] };
+    const next = replaceInPage(page, view("b", { addresses: ip }));
+    expect(next.items[1]?.addresses).toEqual(ip);
+    expect(replaceInPage(next, view("b", { addresses: structuredClone(ip) }))).toBe(next);
   });
 
   it("removes a row and decrements the total", () => {
@@ -104,6 +113,14 @@ describe("listLacksRow (filtered and sorted lists)", () => {
     expect(listLacksRow(page, view("web-2", { createdAt: at(40) }), input({ name: "web" }), "p1")).toBe(true);
     expect(listLacksRow(page, view("db-1", { createdAt: at(40) }), input({ name: "web" }), "p1")).toBe(false);
     expect(listLacksRow(page, view("x", { createdAt: at(40) }), input({ status: "SHUTOFF" }), "p1")).toBe(false);
+  });
+
+  it("asks an IP-filtered list for a new instance only once it holds a matching address", () => {
+    const addressed = (address: string) => ({ private: [{ address, version: 4 as const, type: "fixed" as const, macAddress: "fa:16:3e:00:00:09" }] });
+    const filtered = input({ ip: "10.0.0.9" });
+    expect(listLacksRow(page, view("new", { createdAt: at(40) }), filtered, "p1")).toBe(false);
+    expect(listLacksRow(page, view("new", { createdAt: at(40), addresses: addressed("10.0.0.93") }), filtered, "p1")).toBe(true);
+    expect(listLacksRow(page, view("new", { createdAt: at(40), addresses: addressed("10.0.0.8") }), filtered, "p1")).toBe(false);
   });
 
   it("ignores other projects unless the list covers all projects", () => {

@@ -21,6 +21,7 @@ import { LockedBadge } from "../instances-table";
 import { InstanceActionLog } from "./instance-action-log";
 import { InstanceConsole } from "./instance-console";
 import { InstanceLogs } from "./instance-logs";
+import { LiveMigrationPanel, MigrationHistory } from "./instance-migrations";
 import { InstanceOverview } from "./instance-overview";
 
 type TabKey = "overview" | "actions" | "logs" | "console";
@@ -113,7 +114,13 @@ export function InstanceDetailView({ id }: { id: string }) {
       </div>
 
       <Tabs label="Instance details" tabs={tabs} selected={tab} onSelect={(k) => go(k === "logs" ? { tab: k, requestId, level } : k === "overview" ? {} : { tab: k })}>
-        {tab === "overview" && <InstanceOverview instance={i} isAdmin={isAdmin} />}
+        {tab === "overview" && (
+          <div className="space-y-6">
+            <LiveMigrationPanel instance={i} isAdmin={isAdmin} />
+            <InstanceOverview instance={i} isAdmin={isAdmin} />
+            <MigrationHistory instance={i} isAdmin={isAdmin} />
+          </div>
+        )}
         {tab === "actions" && <InstanceActionLog uuid={i.uuid} logsHref={(req) => hrefWith({ tab: "logs", requestId: req })} />}
         {tab === "logs" && isAdmin && (
           <InstanceLogs uuid={i.uuid} requestId={requestId} level={level} onFilter={(f) => go({ tab: "logs", requestId: f.requestId, level: f.level })} />

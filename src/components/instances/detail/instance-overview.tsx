@@ -1,6 +1,6 @@
 "use client";
 // The Overview tab: every field of the instance, grouped as Horizon's detail page groups them
-// (Overview, Specs, Status, Fault), kept current by the same live patches as the table.
+// (Overview, Specs, IP Addresses, Fault), kept current by the same live patches as the table.
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { RelativeTime } from "@/components/ui/relative-time";
@@ -97,6 +97,25 @@ export function InstanceOverview({ instance, isAdmin }: { instance: InstanceView
           <Field label="Image ID" mono>
             {instance.imageId}
           </Field>
+        </Section>
+
+        <Section title="IP Addresses">
+          {Object.keys(instance.addresses).length === 0 ? (
+            <Field label="Fixed IP">{NONE}</Field>
+          ) : (
+            Object.entries(instance.addresses).map(([network, list]) => (
+              <Field key={network} label={network}>
+                {list.map((a) => (
+                  <span key={a.address} className="block">
+                    <span className="font-mono">{a.address}</span>{" "}
+                    <span className="text-zinc-500 dark:text-zinc-400">
+                      (fixed, MAC <span className="font-mono">{a.macAddress}</span>)
+                    </span>
+                  </span>
+                ))}
+              </Field>
+            ))
+          )}
         </Section>
 
         {fault ? (

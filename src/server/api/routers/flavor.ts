@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { db } from "@/server/db";
+import { db, isUniqueViolation } from "@/server/db";
 import { getLogger } from "@/server/logs/logger";
 import {
   adminFlavorView,
@@ -21,10 +21,6 @@ import { BOOTABLE_FLAVOR, visibleFlavorsWhere } from "./catalog";
 
 const idInput = z.object({ id: z.string().min(1, "Flavor ID must not be empty.").max(255) });
 const accessInput = idInput.extend({ projectId: z.string().min(1, "Project ID must not be empty.").max(255) });
-
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "P2002";
-}
 
 function log(ctx: { rpcContext: Parameters<typeof getLogger>[1] }) {
   return getLogger("stratus.api.flavors", ctx.rpcContext);

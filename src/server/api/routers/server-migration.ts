@@ -5,9 +5,11 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { config } from "@/server/config";
+import { abortLiveMigration, forceCompleteLiveMigration, liveMigrateInstance } from "@/server/conductor/live-migration";
 import { confirmResize, moveInstance, revertResize } from "@/server/conductor/resize";
 import { parseSnapshot } from "@/server/conductor/flavor-snapshot";
 import { db } from "@/server/db";
+import { recordActionFinish } from "@/server/instances/action-log";
 import { getLogger } from "@/server/logs/logger";
 import { instancesThatFit, limits, requestFor } from "@/server/scheduler/resources";
 import { isUp } from "@/server/services/service-registry";
@@ -21,7 +23,22 @@ const migrateInput = idInput.extend({
   /** Nova 2.56: an admin may name the destination; it must still pass the scheduler's filters. */
   host: z.string().trim().min(1).max(255).optional(),
 });
+const liveMigrateInput = idInput.extend({
+  /** An admin's chosen destination; it must still pass the scheduler's filters (Nova 2.68: no force). */
+  host: z.string().trim().min(1).max(255).optional(),
+});
 const targetsInput = idInput.extend({ flavorId: z.string().trim().min(1).max(255).optional() });
+
+/** libvirt's test driver reports itself as hypervisor type "TEST"; it has no migration at all. */
+const TEST_HYPERVISOR = "TEST";
+export const TEST_DRIVER_LIVE_MIGRATION =
+  "Live migration needs a real hypervisor: libvirt's test driver (test:///) cannot move a running guest. Use cold migration (Migrate Instance) instead.";
+
+async function hypervisorTypeOf(host: string): Promise<string | null> {
+  return (await db.computeNode.findUnique({ where: { host }, select: { hypervisorType: true } }))?.hypervisorType ?? null;
+}
+
+const num = (v: bigint | null): number | null => (v === null ? null : Number(v));
 
 function requested(ctx: Caller, uuid: string, what: string): void {
   getLogger("stratus.api.servers", { ...ctx.rpcContext, instanceUuid: uuid }).info(`${what} requested`);
@@ -70,6 +87,58 @@ export const migrationProcedures = {
     return { requestId: rpc.requestId };
   }),
 
+  /** Nova's live migration (admin): the running guest moves with its memory and disks. */
+  liveMigrate: protectedProcedure.input(liveMigrateInput).mutation(async ({ ctx, input }) => {
+    const instance = await checkedInstance(ctx, input.id, "live_migrate");
+    if (!instance.host) throw new TRPCError({ code: "CONFLICT", message: `Instance ${instance.uuid} is not ready` });
+    // Said before anything changes, rather than found out half-way (the test driver has no migration).
+    if ((await hypervisorTypeOf(instance.host)) === TEST_HYPERVISOR) throw new TRPCError({ code: "BAD_REQUEST", message: TEST_DRIVER_LIVE_MIGRATION });
+    if (input.host !== undefined) {
+      if (input.host === instance.host) throw new TRPCError({ code: "BAD_REQUEST", message: `The instance is already on ${input.host}; pick another host.` });
+      const type = await hypervisorTypeOf(input.host);
+      if (type === null) throw new TRPCError({ code: "BAD_REQUEST", message: `Compute host ${input.host} could not be found.` });
+      if (type === TEST_HYPERVISOR) throw new TRPCError({ code: "BAD_REQUEST", message: `${input.host} runs libvirt's test driver, which cannot take a live migration.` });
+    }
+    await takeTask(ctx, instance, "live_migrate");
+    await recordAction(ctx, instance.uuid, "live_migrate");
+    requested(ctx, instance.uuid, `Live migration${input.host ? ` to ${input.host}` : ""}`);
+    const rpc = ctx.rpcContext;
+    inBackground(rpc, "Live migration", () => liveMigrateInstance(instance.uuid, { targetHost: input.host ?? null }, rpc, config.STRATUS_HOST));
+    return { requestId: rpc.requestId };
+  }),
+
+  /** Nova's live_migrate_abort: the guest stays (or goes back to running) on the source. */
+  liveMigrateAbort: protectedProcedure.input(idInput).mutation(async ({ ctx, input }) => {
+    const instance = await checkedInstance(ctx, input.id, "live_migrate_abort");
+    await recordAction(ctx, instance.uuid, "live_migrate_abort");
+    requested(ctx, instance.uuid, "Abort of the live migration");
+    const done = await abortLiveMigration(instance.uuid, ctx.rpcContext).catch(async (err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      await recordActionFinish(instance.uuid, ctx.rpcContext.requestId, message);
+      throw new TRPCError({ code: "CONFLICT", message });
+    });
+    // The request is carried out by the running migration; its own action tells how it ends.
+    await recordActionFinish(instance.uuid, ctx.rpcContext.requestId, done ? undefined : "nothing to act on");
+    if (!done) throw new TRPCError({ code: "CONFLICT", message: `Instance ${instance.uuid} has no live migration in progress to abort.` });
+    return { requestId: ctx.rpcContext.requestId };
+  }),
+
+  /** Nova's live_migrate_force_complete: the guest is paused so the copy converges now. */
+  liveMigrateForceComplete: protectedProcedure.input(idInput).mutation(async ({ ctx, input }) => {
+    const instance = await checkedInstance(ctx, input.id, "live_migrate_force_complete");
+    await recordAction(ctx, instance.uuid, "live_migrate_force_complete");
+    requested(ctx, instance.uuid, "Force complete of the live migration");
+    const done = await forceCompleteLiveMigration(instance.uuid, ctx.rpcContext).catch(async (err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      await recordActionFinish(instance.uuid, ctx.rpcContext.requestId, message);
+      throw new TRPCError({ code: "CONFLICT", message });
+    });
+    // The request is carried out by the running migration; its own action tells how it ends.
+    await recordActionFinish(instance.uuid, ctx.rpcContext.requestId, done ? undefined : "nothing to act on");
+    if (!done) throw new TRPCError({ code: "CONFLICT", message: `Instance ${instance.uuid} has no running live migration to force complete (it may still be preparing).` });
+    return { requestId: ctx.rpcContext.requestId };
+  }),
+
   confirmResize: protectedProcedure.input(idInput).mutation(async ({ ctx, input }) => {
     const instance = await checkedInstance(ctx, input.id, "confirm_resize");
     await recordAction(ctx, instance.uuid, "confirm_resize");
@@ -102,8 +171,16 @@ export const migrationProcedures = {
       destCompute: ctx.isAdmin ? m.destCompute : null,
       oldFlavor: parseSnapshot(m.oldFlavor),
       newFlavor: parseSnapshot(m.newFlavor),
-      diskTotal: m.diskTotal === null ? null : Number(m.diskTotal),
-      diskProcessed: m.diskProcessed === null ? null : Number(m.diskProcessed),
+      memoryTotal: num(m.memoryTotal),
+      memoryProcessed: num(m.memoryProcessed),
+      memoryRemaining: num(m.memoryRemaining),
+      diskTotal: num(m.diskTotal),
+      diskProcessed: num(m.diskProcessed),
+      diskRemaining: num(m.diskRemaining),
+      bytesPerSecond: num(m.bytesPerSecond),
+      etaSeconds: m.etaSeconds,
+      downtimeMs: m.downtimeMs,
+      forced: m.forced,
       createdAt: m.createdAt,
       updatedAt: m.updatedAt,
     }));
@@ -129,6 +206,7 @@ export const migrationProcedures = {
         freeVcpus: l.vcpus - n.vcpusUsed,
         freeMemoryMb: l.memoryMb - n.memoryMbUsed,
         freeDiskGb: l.diskGb - n.localGbUsed,
+        liveMigration: n.hypervisorType !== TEST_HYPERVISOR,
         fits: up && !n.service.disabled && instancesThatFit(n, need) > 0,
       };
     });

@@ -1,0 +1,36 @@
+-- Fixed IPs: networks (one IPv4 subnet each) and the addresses instances hold on them.
+-- CreateTable
+CREATE TABLE "networks" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "name" TEXT NOT NULL,
+    "cidr" TEXT NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+-- CreateTable
+CREATE TABLE "fixed_ips" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "networkId" TEXT NOT NULL,
+    "address" BIGINT NOT NULL,
+    "macAddress" TEXT NOT NULL,
+    "instanceUuid" TEXT NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "fixed_ips_networkId_fkey" FOREIGN KEY ("networkId") REFERENCES "networks" ("id") ON DELETE RESTRICT ON UPDATE CASCADE,
+    CONSTRAINT "fixed_ips_instanceUuid_fkey" FOREIGN KEY ("instanceUuid") REFERENCES "instances" ("uuid") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "networks_name_key" ON "networks"("name");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "fixed_ips_macAddress_key" ON "fixed_ips"("macAddress");
+
+-- CreateIndex
+CREATE INDEX "fixed_ips_address_idx" ON "fixed_ips"("address");
+
+-- CreateIndex
+CREATE INDEX "fixed_ips_instanceUuid_address_idx" ON "fixed_ips"("instanceUuid", "address");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "fixed_ips_networkId_address_key" ON "fixed_ips"("networkId", "address");
+
