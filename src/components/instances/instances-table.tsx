@@ -91,8 +91,10 @@ const InstanceRow = memo(function InstanceRow({
         <input type="checkbox" aria-label={`Select ${instance.name}`} checked={selected} onChange={() => onToggle(instance.uuid)} className="size-4 accent-indigo-600" />
       </td>
       <th scope="row" className={`${TD} text-left font-medium whitespace-nowrap`}>
+        {/* No prefetch: a page of rows would ask the server for 50 detail pages nobody opened. */}
         <Link
           href={`/instances/${instance.uuid}`}
+          prefetch={false}
           className="block max-w-56 truncate text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-indigo-300"
           title={`${instance.name}\n${instance.uuid}`}
         >

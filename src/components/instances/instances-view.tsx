@@ -23,7 +23,7 @@ import { errorMessage, useTRPC, useTRPCClient } from "@/lib/trpc/client";
 import { dialogFor, pluralLabel } from "./action-registry";
 import { acceptedMessage, InstanceActionDialog, runBatch, type ActionRequest } from "./instance-action-dialog";
 import { InstanceFilterBar } from "./instance-filter-bar";
-import { instancesListInput, INSTANCES_PAGE_SIZE } from "./instances-query";
+import { INSTANCE_LIST_END_ID, instancesListInput, INSTANCES_PAGE_SIZE } from "./instances-query";
 import { InstancesTable } from "./instances-table";
 import { LaunchInstanceDialog } from "./launch-instance-dialog";
 
@@ -195,6 +195,8 @@ export function InstancesView() {
           <InstancesTable items={items} selected={selected} onSelectionChange={setSelection} onToggle={toggleOne} sort={sort} onSort={sortBy} />
         )}
       </section>
+      {/* Parsed only after every row: the server page's first paint waits for it. */}
+      <span id={INSTANCE_LIST_END_ID} hidden />
 
       {list.data && list.data.total > 0 && (
         <Pagination page={page} pageSize={INSTANCES_PAGE_SIZE} total={list.data.total} hrefFor={hrefFor} onNavigate={go} itemLabel="instances" />
