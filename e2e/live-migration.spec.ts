@@ -78,7 +78,10 @@ test("an admin live-migrates a running guest with visible progress, forces it to
     await expect(header).toContainText(/Live migrating: memory [\d.]+ MiB of [\d.]+ MiB left/);
     await expectNoSeriousA11yViolations(page);
 
-    await panel.getByRole("button", { name: "Force complete" }).click();
+    // The panel offers both ways out; this time the action menu's item forces it.
+    await expect(panel.getByRole("button", { name: "Force complete" })).toBeEnabled();
+    await expect(panel.getByRole("button", { name: "Abort" })).toBeEnabled();
+    await runAction(page, header, "Force Complete Live Migration");
     await expectSettled(header, "ACTIVE", MOVE_TIMEOUT);
     await expect(panel).toBeHidden();
     expect(await hostOf(uuid)).toBe(dest);
@@ -92,7 +95,6 @@ test("an admin live-migrates a running guest with visible progress, forces it to
     await page.getByRole("dialog", { name: "Live Migrate Instance" }).getByRole("button", { name: "Live Migrate Instance", exact: true }).click();
     await expect(panel).toHaveAttribute("data-status", "running", { timeout: MOVE_TIMEOUT });
     await expect(panel).toContainText(/about \d+ s/, { timeout: 30_000 });
-    // From the action menu this time (the panel has the same button).
     await runAction(page, header, "Abort Live Migration");
     await expectSettled(header, "ACTIVE", MOVE_TIMEOUT);
     await expect(page.getByTestId("migration-row").first()).toHaveAttribute("data-status", "cancelled");
