@@ -235,7 +235,7 @@ export class ComputeService {
     // One reconciliation at a time: a second registration's pass starts after the first's.
     const deps = { hypervisor: this.hypervisor, manager: this.manager, reporter: this.outbox };
     this.reconciling = this.reconciling
-      .then(() => reconcile(deps, ack.instances, mode, ack.leftovers ?? []))
+      .then(() => reconcile(deps, ack.instances, mode, ack))
       .then(() => undefined)
       .catch((err: unknown) => {
         log().error({ err }, `Reconciliation with the hypervisor failed (${mode}); retrying soon`);

@@ -3,7 +3,8 @@
 // delete cut short by an agent restart is finished (error, or delete re-driven); any other task an
 // agent restart interrupted is retried or cleared from the domain's real state (interrupted-tasks);
 // a guest a failed cold migration left powered off runs again; domains of instances the database
-// no longer places here are reaped, and instance directories it names as leftovers removed.
+// no longer places here are reaped (unless a move in flight involves this host), and instance
+// directories it names as leftovers removed.
 import type { ImageRef, InstanceSpec, RegisterAck } from "@/lib/agent-protocol";
 import { POWER_STATE, type TaskState, type VmState } from "@/lib/states";
 import { getLogger } from "@/server/logs/logger";
@@ -53,11 +54,14 @@ export interface ReconcileSummary {
   leftoversRemoved: number;
 }
 
+/** What else the registration answer says about this host beyond its instances. */
+export type ReconcileHints = Pick<RegisterAck, "leftovers" | "moving">;
+
 export async function reconcile(
   deps: ReconcileDeps,
   instances: RegisterAck["instances"],
   mode: ReconcileMode,
-  leftovers: NonNullable<RegisterAck["leftovers"]> = [],
+  { leftovers = [], moving = [] }: ReconcileHints = {},
 ): Promise<ReconcileSummary> {
   const log = getLogger("stratus.compute.manager");
   const summary: ReconcileSummary = { recreated: 0, failedBuilds: 0, deletesRedriven: 0, reaped: 0, skippedBusy: 0, tasksResolved: 0, leftoversRemoved: 0 };
@@ -99,8 +103,14 @@ export async function reconcile(
     }
   }
 
+  const movingHere = new Set(moving);
   for (const domain of domains.values()) {
     if (wanted.has(domain.uuid) || busy(domain.uuid)) continue;
+    if (movingHere.has(domain.uuid)) {
+      // Placed elsewhere but moving through this host: the conductor decides where it ends up.
+      getLogger("stratus.compute.manager", { instanceUuid: domain.uuid }).info(`Left alone: domain ${domain.name} belongs to a move in flight`);
+      continue;
+    }
     // Only domains Stratus defined: anything else on a shared libvirt is not ours to touch.
     let ours = false;
     try {

@@ -115,6 +115,11 @@ export const registerAckSchema = z.object({
    * instance, or a move that failed or ended while this host could not be told to clean up.
    */
   leftovers: z.array(z.object({ uuid: z.string().max(64), reason: z.string() })).optional(),
+  /**
+   * Those of `domains` whose instance is placed elsewhere but moving to or from this host: the
+   * agent leaves their domains alone (they are the move's, not strays to reap).
+   */
+  moving: z.array(z.string().max(64)).optional(),
 });
 export type RegisterAck = z.infer<typeof registerAckSchema>;
 

@@ -18,14 +18,10 @@ export interface Leftover {
 export async function instanceLeftovers(host: string, dirs: readonly string[], placed: ReadonlySet<string>): Promise<Leftover[]> {
   const candidates = [...new Set(dirs)].filter((uuid) => !placed.has(uuid));
   if (candidates.length === 0) return [];
-  const [instances, moving] = await Promise.all([
+  const [instances, inFlight] = await Promise.all([
     db.instance.findMany({ where: { uuid: { in: candidates } }, select: { uuid: true, host: true, deletedAt: true } }),
-    db.migration.findMany({
-      where: { instanceUuid: { in: candidates }, status: { in: OPEN_MIGRATION_STATUSES }, OR: [{ sourceCompute: host }, { destCompute: host }] },
-      select: { instanceUuid: true },
-    }),
+    movesInFlight(host, candidates),
   ]);
-  const inFlight = new Set(moving.map((m) => m.instanceUuid));
   const leftovers: Leftover[] = [];
   for (const i of instances) {
     if (inFlight.has(i.uuid)) continue;
@@ -33,4 +29,18 @@ export async function instanceLeftovers(host: string, dirs: readonly string[], p
     else if (i.host !== host) leftovers.push({ uuid: i.uuid, reason: `its instance is on ${i.host ?? "no host"} and no move in flight involves this host` });
   }
   return leftovers;
+}
+
+/**
+ * Which of `uuids` a move in flight takes to or from `host`. Their domains and files there are
+ * the move's, whatever the instance's host says: the incoming copy of a live migration, or the
+ * only copy once libvirt has finished and the conductor has not yet recorded it.
+ */
+export async function movesInFlight(host: string, uuids: readonly string[]): Promise<Set<string>> {
+  if (uuids.length === 0) return new Set();
+  const moving = await db.migration.findMany({
+    where: { instanceUuid: { in: [...uuids] }, status: { in: OPEN_MIGRATION_STATUSES }, OR: [{ sourceCompute: host }, { destCompute: host }] },
+    select: { instanceUuid: true },
+  });
+  return new Set(moving.map((m) => m.instanceUuid));
 }

@@ -27,7 +27,7 @@ import { applyActionEvent, applyInstanceUpdate, applyPowerReport } from "@/serve
 import { applyMigrationProgress } from "@/server/conductor/migration-progress";
 import { forwardConsoleChunk } from "@/server/console/console-chunks";
 import { consoleFollows } from "@/server/console/console-follows";
-import { instanceLeftovers } from "@/server/conductor/instance-leftovers";
+import { instanceLeftovers, movesInFlight } from "@/server/conductor/instance-leftovers";
 import { imageRef, instanceSpec } from "@/server/conductor/specs";
 import { db } from "@/server/db";
 import { getLogger } from "@/server/logs/logger";
@@ -94,7 +94,11 @@ async function register(host: string, p: RegisterPayload): Promise<RegisterAck> 
   const instances = await db.instance.findMany({ where: { host, deletedAt: null } });
   const images = await db.image.findMany({ where: { id: { in: [...new Set(instances.map((i) => i.imageId))] } } });
   const imageById = new Map(images.map((i) => [i.id, i]));
-  const leftovers = await instanceLeftovers(host, p.instanceDirs ?? [], new Set(instances.map((i) => i.uuid)));
+  const placed = new Set(instances.map((i) => i.uuid));
+  const [leftovers, moving] = await Promise.all([
+    instanceLeftovers(host, p.instanceDirs ?? [], placed),
+    movesInFlight(host, p.domains.map((d) => d.uuid).filter((uuid) => !placed.has(uuid))),
+  ]);
   log.info(
     `Compute host ${host} registered: ${p.node.vcpus} vCPUs, ${p.node.memoryMb} MB RAM, ${p.node.localGb} GB disk, ` +
       `${p.node.hypervisorType} ${p.node.hypervisorVersion}, ${p.domains.length} domains, ${instances.length} instances placed` +
@@ -105,6 +109,7 @@ async function register(host: string, p: RegisterPayload): Promise<RegisterAck> 
     heartbeatIntervalSec: config.STRATUS_REPORT_INTERVAL,
     instances: instances.map((i) => ({ spec: instanceSpec(i), image: imageRef(imageById.get(i.imageId) ?? null, i.imageId) })),
     leftovers,
+    moving: [...moving],
   };
 }
 

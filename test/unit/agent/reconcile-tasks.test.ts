@@ -129,6 +129,22 @@ describe("interrupted lifecycle tasks at init-host", () => {
     expect(await hv.domainState(cold.uuid)).toBeNull();
     expect(controller.updates).toEqual([]);
   });
+
+  it("never reaps the domain of an instance placed elsewhere that a move in flight brings here or takes away", async () => {
+    // The incoming copy of a live migration, or the only copy once libvirt finished the move and
+    // a controller restart kept the conductor from recording it: the database still says the source.
+    const arriving = instanceSpec({ vmState: "active", taskState: "migrating", powerState: 1 });
+    const stray = instanceSpec({ vmState: "active", taskState: null, powerState: 1 });
+    await defineRunning(arriving);
+    await defineRunning(stray);
+    for (const mode of ["reconnect", "init-host"] as const) {
+      const summary = await reconcile(deps(), [], mode, { moving: [arriving.uuid] });
+      await manager.idle();
+      expect(summary.reaped).toBe(mode === "reconnect" ? 1 : 0);
+    }
+    expect(await hv.domainState(arriving.uuid)).toMatchObject({ state: "running" });
+    expect(await hv.domainState(stray.uuid)).toBeNull();
+  });
 });
 
 describe("a cold migration cut short on its source", () => {
@@ -181,10 +197,12 @@ describe("a cold migration cut short on its source", () => {
       await mkdir(storage.instanceDir(uuid), { recursive: true });
       await writeFile(path.join(storage.instanceDir(uuid), "disk.incoming.part"), "half a disk");
     }
-    const summary = await reconcile(deps(), [{ spec: kept, image }], "init-host", [
-      { uuid: gone, reason: "its instance is on compute-2 and no move in flight involves this host" },
-      { uuid: kept.uuid, reason: "a stale view" },
-    ]);
+    const summary = await reconcile(deps(), [{ spec: kept, image }], "init-host", {
+      leftovers: [
+        { uuid: gone, reason: "its instance is on compute-2 and no move in flight involves this host" },
+        { uuid: kept.uuid, reason: "a stale view" },
+      ],
+    });
     expect(summary.leftoversRemoved).toBe(1);
     expect(existsSync(storage.instanceDir(gone))).toBe(false);
     expect(existsSync(storage.instanceDir(kept.uuid))).toBe(true);
