@@ -80,13 +80,15 @@ export class LiveMigrationTasks {
     try {
       // Abort and force complete act on a migration that holds the instance's lock.
       if (rpc.method === "live_migration_abort" || rpc.method === "live_migration_force_complete") return { ok: true, ...(await this.control(rpc)) };
+      // Taking the lock and letting it go at once: it is free when no migration holds it.
+      if (rpc.method === "live_migration_wait") return { ok: true, ...(await this.d.locked(rpc.instance.uuid, () => Promise.resolve({}))) };
       return { ok: true, ...(await this.d.locked(rpc.instance.uuid, () => this.run(rpc))) };
     } catch (err) {
       return { ok: false, error: errorMessage(err) };
     }
   }
 
-  private run(rpc: Exclude<LiveMigrationRpc, { method: "live_migration_abort" | "live_migration_force_complete" }>): Promise<Record<string, unknown>> {
+  private run(rpc: Exclude<LiveMigrationRpc, { method: "live_migration_abort" | "live_migration_force_complete" | "live_migration_wait" }>): Promise<Record<string, unknown>> {
     switch (rpc.method) {
       case "pre_live_migration":
         return this.preLiveMigration(rpc);

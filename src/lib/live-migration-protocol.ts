@@ -31,6 +31,7 @@ export const LIVE_MIGRATION_RPC_METHODS = [
   "live_migration",
   "live_migration_abort",
   "live_migration_force_complete",
+  "live_migration_wait",
   "post_live_migration_at_destination",
   "post_live_migration",
   "rollback_live_migration_at_destination",
@@ -52,6 +53,11 @@ export const liveMigrationRpcSchema = z.discriminatedUnion("method", [
   z.object({ method: z.literal("live_migration_abort"), ...call }),
   /** Source: make the migration converge now (pause the guest; lift the bandwidth cap). */
   z.object({ method: z.literal("live_migration_force_complete"), ...call }),
+  /**
+   * Source: answers once no live migration of the instance runs from this host (the migration
+   * holds the instance's lock), e.g. after an abort, before the destination is asked how it ended.
+   */
+  z.object({ method: z.literal("live_migration_wait"), ...call }),
   /** Destination: the guest is here now; resume it if it ran before and report the completed job. */
   z.object({ method: z.literal("post_live_migration_at_destination"), ...call, image: imageRefSchema }),
   /** Source: the guest left; remove what is left of it here. */

@@ -19,7 +19,7 @@ import { db, type Instance, type Migration } from "@/server/db";
 import { recordActionFinish, recordEventFinish, recordEventStart } from "@/server/instances/action-log";
 import { getLogger } from "@/server/logs/logger";
 import { publishMigrationChanged } from "@/server/realtime/publish";
-import { moveAllocations, release } from "@/server/scheduler/claims";
+import { holdsAllocations, moveAllocations, release } from "@/server/scheduler/claims";
 import { NoValidHost } from "./build";
 import { snapshotOfInstance } from "./flavor-snapshot";
 import { addFault, saveInstance } from "./instance-state";
@@ -27,13 +27,25 @@ import { call, describe, migrationConsumer, scheduleDestination } from "./resize
 import { imageRef, instanceSpec } from "./specs";
 
 const CONDUCTOR_EVENT = "conductor_live_migrate_instance";
-/** Statuses of a live migration that has not ended. */
-export const LIVE_MIGRATION_ACTIVE = ["accepted", "queued", "preparing", "running"] as const;
+/** Statuses of a live migration on its way. */
+const LIVE_MIGRATION_ACTIVE = ["accepted", "queued", "preparing", "running"] as const;
 /** Set by an abort that came before the guest started moving: the conductor stops at its next step. */
 const CANCELLING = "cancelling";
+/** Statuses of a live migration that has not ended. */
+export const LIVE_MIGRATION_OPEN = [...LIVE_MIGRATION_ACTIVE, CANCELLING] as const;
 const GiB = 1024;
 
 class Cancelled extends Error {}
+/** The conductor that drove the migration went away (its controller restarted or died). */
+class ConductorLost extends Error {}
+
+/** Instances whose live migration this process's conductor is driving (or settling) now. */
+const driving = new Set<string>();
+
+/** Whether this process's conductor drives the live migration of `uuid`. */
+export function drivesLiveMigrationOf(uuid: string): boolean {
+  return driving.has(uuid);
+}
 
 export interface LiveMigrateRequest {
   /** An admin's chosen destination (it must still pass the filters). */
@@ -54,7 +66,7 @@ export function completionTimeoutSec(i: Pick<Instance, "memoryMb" | "rootGb" | "
 /** The live migration of an instance that is in it (not ended), if any. */
 export function activeLiveMigration(uuid: string): Promise<Migration | null> {
   return db.migration.findFirst({
-    where: { instanceUuid: uuid, migrationType: "live-migration", status: { in: [...LIVE_MIGRATION_ACTIVE, CANCELLING] } },
+    where: { instanceUuid: uuid, migrationType: "live-migration", status: { in: [...LIVE_MIGRATION_OPEN] } },
     orderBy: { id: "desc" },
   });
 }
@@ -74,7 +86,17 @@ export async function liveMigrateInstance(uuid: string, req: LiveMigrateRequest,
     log.info("Instance left task state migrating before the live migration started; nothing to do");
     return;
   }
-  const source = instance.host;
+  driving.add(uuid);
+  try {
+    await driveLiveMigration(instance, instance.host, req, ctx, controllerHost);
+  } finally {
+    driving.delete(uuid);
+  }
+}
+
+async function driveLiveMigration(instance: Instance, source: string, req: LiveMigrateRequest, ctx: RequestContext, controllerHost: string): Promise<void> {
+  const uuid = instance.uuid;
+  const log = getLogger("stratus.conductor.manager", { ...ctx, instanceUuid: uuid });
   const flavor = snapshotOfInstance(instance, (await db.flavor.findUnique({ where: { id: instance.flavorId } }))?.name ?? null);
   const migration = await db.migration.create({
     data: {
@@ -87,6 +109,7 @@ export async function liveMigrateInstance(uuid: string, req: LiveMigrateRequest,
       newFlavorId: flavor.id,
       oldFlavor: JSON.stringify(flavor),
       newFlavor: JSON.stringify(flavor),
+      conductorHost: controllerHost,
     },
   });
   const consumer = migrationConsumer(migration);
@@ -212,8 +235,11 @@ async function rollBack(o: {
     }
   }
   log.warn(`Migration ${migration.id}: ${message}`);
-  await release(uuid);
-  await moveAllocations(consumer, uuid);
+  // The source's allocation is the instance's again, unless the move never got to hand it over.
+  if (await holdsAllocations(consumer)) {
+    await release(uuid);
+    await moveAllocations(consumer, uuid);
+  }
   await db.migration.update({ where: { id: migration.id }, data: { status: cancelled ? "cancelled" : err instanceof NoValidHost ? "failed" : "error", etaSeconds: null } });
   publishMigrationChanged(uuid, migration.id);
   await saveInstance(uuid, { taskState: null, step: null, progress: 0 }, ["migrating"]);
@@ -222,9 +248,52 @@ async function rollBack(o: {
   await recordEventFinish(uuid, ctx.requestId, CONDUCTOR_EVENT, controllerHost, {
     result: "Error",
     details: message,
-    ...(!cancelled && !(err instanceof NoValidHost) && err instanceof Error && err.stack ? { traceback: err.stack } : {}),
+    ...(!cancelled && !(err instanceof NoValidHost) && !(err instanceof ConductorLost) && err instanceof Error && err.stack ? { traceback: err.stack } : {}),
   });
   await recordActionFinish(uuid, ctx.requestId, message);
+}
+
+/**
+ * Settles a live migration whose conductor went away, as Nova does after a restart: the migration
+ * ends in error. If libvirt is still moving the guest, the move is cancelled on the source first;
+ * then the destination says whether the guest already runs there. If it does, the migration is
+ * completed (the instance follows its guest); otherwise it is rolled back and the guest runs on
+ * at the source. An abort asked for before the guest started moving ends it as cancelled.
+ */
+export async function settleInterruptedLiveMigration(m: Migration, lostConductor: string, ctx: RequestContext, controllerHost: string): Promise<void> {
+  const uuid = m.instanceUuid;
+  const log = getLogger("stratus.conductor.manager", { ...ctx, instanceUuid: uuid });
+  const source = m.sourceCompute;
+  if (!source) throw new Error(`Migration ${m.id} has no source host`);
+  driving.add(uuid);
+  try {
+    log.warn(`Migration ${m.id} (${m.status}) lost its conductor on ${lostConductor}; settling it`);
+    if (m.status === "running" && m.destCompute) {
+      const instance = await db.instance.findUniqueOrThrow({ where: { uuid } });
+      const abort: LiveMigrationRpc = { method: "live_migration_abort", context: ctx, instance: instanceSpec(instance), migration: { id: m.id, peerHost: m.destCompute } };
+      // Refused when libvirt is no longer moving it: the destination's answer below tells how it ended.
+      const cancelled = await call(source, abort, ackSchema).then(
+        () => true,
+        (err: unknown) => {
+          log.info(`No migration left to cancel on ${source}: ${describe(err)}`);
+          return false;
+        },
+      );
+      if (cancelled) {
+        // libvirt tears the incoming guest down as the job ends: the destination is asked after that.
+        await call(source, { ...abort, method: "live_migration_wait" }, ackSchema).catch((err: unknown) =>
+          log.warn(`Could not wait for the cancelled migration to end on ${source}: ${describe(err)}`),
+        );
+        log.info(`Cancelled the migration still running on ${source}`);
+      }
+    }
+    const err = m.status === CANCELLING
+      ? new Cancelled("aborted by an operator before the guest started moving")
+      : new ConductorLost(`the conductor driving it (${lostConductor}) went away while it was ${m.status}`);
+    await rollBack({ uuid, migration: m, consumer: migrationConsumer(m), source, dest: m.destCompute, err, ctx, controllerHost });
+  } finally {
+    driving.delete(uuid);
+  }
 }
 
 /**

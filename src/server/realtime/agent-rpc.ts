@@ -76,6 +76,13 @@ export async function callAgentFor<S extends z.ZodType>(
   return parsed.data as z.infer<S>;
 }
 
+/** Whether `host`'s agent is connected (to any controller replica) and can take a call now. */
+export async function agentConnected(host: string): Promise<boolean> {
+  const io = getIo();
+  if (!io) return false;
+  return (await io.of(AGENT_NAMESPACE).in(rooms.host(host)).fetchSockets()).length > 0;
+}
+
 /** How often a watched call checks that the agent that took it is still connected. */
 const WATCH_INTERVAL_MS = 2000;
 

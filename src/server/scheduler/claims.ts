@@ -58,6 +58,11 @@ export async function release(consumerId: string): Promise<void> {
   loadedHostStateCache()?.released(consumerId, nodeIds);
 }
 
+/** Whether a consumer holds any allocation (a move's hand-over to its migration has happened). */
+export async function holdsAllocations(consumerId: string): Promise<boolean> {
+  return (await db.allocation.count({ where: { consumerId } })) > 0;
+}
+
 /**
  * Hands a consumer's allocations to another consumer, usage unchanged (Nova's move of the source
  * allocation to the migration: the instance's own consumer then claims the destination).

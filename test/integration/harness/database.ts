@@ -105,3 +105,28 @@ export async function query<Row = Record<string, unknown>>(databaseUrl: string, 
     db.close();
   }
 }
+
+/**
+ * Runs one writing statement against the database of a running controller (a test that stages a
+ * state no API call can reach, e.g. what a controller that died mid-task left behind).
+ */
+export async function execute(databaseUrl: string, sql: string): Promise<void> {
+  if (isPostgres(databaseUrl)) {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+    return;
+  }
+  const { default: Database } = await import("better-sqlite3");
+  // The controller holds the file open too: wait for its write lock rather than fail.
+  const db = new Database(sqlitePath(databaseUrl), { fileMustExist: true, timeout: 10_000 });
+  try {
+    db.prepare(sql).run();
+  } finally {
+    db.close();
+  }
+}

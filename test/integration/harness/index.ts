@@ -15,6 +15,7 @@ export { startController, waitForHealth, type Controller, type ControllerOptions
 export { startAgent, waitForHypervisors, type Agent, type AgentOptions } from "./agent";
 export {
   createFreshDatabase,
+  execute,
   isPostgres,
   migrateDatabase,
   prisma,

@@ -3,7 +3,9 @@
 // destination made on its own cached base image. The guest prints a heartbeat with its uptime every
 // 3 s: on the destination the heartbeats go on with a larger uptime and no boot line, which proves
 // the guest kept running. A busy guest (64 MiB rewritten without pause) never converges under the
-// 16 MiB/s cap these agents have, which makes Abort and the completion timeout testable.
+// 16 MiB/s cap these agents have, which makes Abort and the completion timeout testable. Last, the
+// controller is killed mid-migration and started again: the move is settled from where libvirt left it.
+import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InstanceView } from "@/lib/instance-view";
 import type { ImageView } from "@/server/images/image-view";
@@ -161,6 +163,74 @@ describe("live migration of real QEMU guests between two libvirt hosts", () => {
     expect(after.uptime).toBeGreaterThan(before.uptime);
     expect(await dest.host.virsh(["domstate", stack.domain(vm!.uuid)])).toBe("running");
     await stack.admin.server.delete.mutate({ id: vm!.uuid });
+  });
+});
+
+describe("a controller restart in the middle of a live migration", () => {
+  // The restarted controller looks for migrations without a conductor every second, and the moves
+  // it starts have no completion timeout: only the restart decides how each one ends.
+  const env = { STRATUS_TASK_DEADLINE_INTERVAL: "1", STRATUS_LIVE_MIGRATION_COMPLETION_TIMEOUT: "0" };
+  beforeAll(() => stack.restartController({ env }), 180_000);
+
+  async function conductorEvent(uuid: string) {
+    const actions = await stack.admin.server.actions.query({ id: uuid });
+    return actions.find((a) => a.action === "live-migration")?.events.find((e) => e.event === "conductor_live_migrate_instance");
+  }
+
+  it("completes a move libvirt finished while no conductor listened: the instance follows its guest", async () => {
+    const vm = await launch("orphan-landed", tiny);
+    const source = computeOf(vm.host);
+    const dest = otherThan(vm.host);
+    const before = await heartbeat(source, vm.uuid);
+    await stack.admin.server.liveMigrate.mutate({ id: vm.uuid });
+    await expectEventually(async () => (await latestMigration(vm.uuid)).status === "running", 60_000);
+
+    await stack.restartController({
+      env,
+      // Meanwhile libvirt finishes on its own: the guest runs on the destination, the source undefined it.
+      whileDown: async () => {
+        await expect.poll(() => domainNames(source), { timeout: 60_000 }).not.toContain(stack.domain(vm.uuid));
+        expect(await dest.host.virsh(["domstate", stack.domain(vm.uuid)])).toBe("running");
+      },
+    });
+    // The destination's agent came back to a database that still places the guest on the source:
+    // the move in flight keeps its domain from being reaped until the conductor settles it.
+    const moved = await settle(vm.uuid, (v) => v.host === dest.name, "the restarted controller to complete the move");
+    expect(moved).toMatchObject({ status: "ACTIVE", powerState: 1 });
+    expect(await latestMigration(vm.uuid)).toMatchObject({ status: "completed" });
+    expect(await allocations(vm.uuid)).toEqual([{ consumerId: vm.uuid, host: dest.name }]);
+    expect(await conductorEvent(vm.uuid)).toMatchObject({ result: "Success", details: expect.stringMatching(/^Live-migrated from /) });
+    // The same guest runs on, and the source's files are gone.
+    expect((await heartbeat(dest, vm.uuid)).uptime).toBeGreaterThan(before.uptime);
+    await expect.poll(() => existsSync(source.instanceDir(vm.uuid)), { timeout: 30_000 }).toBe(false);
+    await stack.admin.server.delete.mutate({ id: vm.uuid });
+  });
+
+  it("aborts a move still under way: the guest runs on at the source, the destination is cleaned", async () => {
+    const vm = await launch("orphan-busy", busy);
+    const source = computeOf(vm.host);
+    const dest = otherThan(vm.host);
+    await source.console(vm.uuid).waitFor(/busy: rewriting 64 MiB/, { timeoutMs: BOOT_TIMEOUT });
+    await stack.admin.server.liveMigrate.mutate({ id: vm.uuid });
+    await expectEventually(async () => ((await latestMigration(vm.uuid)).memoryProcessed ?? 0) > 0, 60_000);
+
+    // The busy guest never converges under the cap: libvirt is still copying when the controller is back.
+    await stack.restartController({ env });
+    const offset = await source.console(vm.uuid).size();
+    const back = await settle(vm.uuid, (v) => v.status === "ACTIVE", "the restarted controller to roll the move back");
+    expect(back).toMatchObject({ host: source.name, powerState: 1 });
+    expect(await latestMigration(vm.uuid)).toMatchObject({ status: "error" });
+    expect(await allocations(vm.uuid)).toEqual([{ consumerId: vm.uuid, host: source.name }]);
+    expect(await conductorEvent(vm.uuid)).toMatchObject({
+      result: "Error",
+      details: expect.stringMatching(/conductor driving it \(.+\) went away while it was running/),
+    });
+    // Still the same guest, running on the source; nothing of it is left on the destination.
+    await heartbeat(source, vm.uuid, offset);
+    expect(await source.host.virsh(["domstate", stack.domain(vm.uuid)])).toBe("running");
+    await expect.poll(() => domainNames(dest), { timeout: 30_000 }).not.toContain(stack.domain(vm.uuid));
+    await expect.poll(() => existsSync(dest.instanceDir(vm.uuid)), { timeout: 30_000 }).toBe(false);
+    await stack.admin.server.delete.mutate({ id: vm.uuid });
   });
 });
 

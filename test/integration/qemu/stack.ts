@@ -17,6 +17,7 @@ import { domainName } from "../../../agent/driver/domain-xml";
 import type { ImageView } from "@/server/images/image-view";
 import { login, type ApiClient } from "../api-client";
 import { startAgent, startController, waitForHypervisors, type Agent, type Controller } from "../harness";
+import { assertPortFree } from "../harness/ports";
 import { ConsoleLog, ensureGuestImages, run, startLibvirtHost, type GuestImages, type LibvirtHost } from "./harness";
 
 export const COMPUTE_HOST = "compute-qemu";
@@ -61,6 +62,12 @@ export interface QemuStack {
   console(uuid: string): ConsoleLog;
   /** The libvirt domain name the agent gives the instance. */
   domain(uuid: string): string;
+  /**
+   * Kills the controller (SIGKILL: no shutdown of its own), runs `whileDown`, and starts it again
+   * on the same port and database with `env` over the first start's; resolves once every agent
+   * has reconnected and registered. `controller` is the new one afterwards.
+   */
+  restartController(options?: { env?: Record<string, string>; whileDown?: () => Promise<void> }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -119,13 +126,15 @@ export async function startQemuStack(options: QemuStackOptions = {}): Promise<Qe
     await waitForHypervisors(controller.databaseUrl, [COMPUTE_HOST, ...peerNames], 120_000, [agent, ...peers.map((p) => p.agent)]);
     lap("agent registered");
     const { api: admin, cookie: adminCookie } = await login(controller.url, controller.credentials.admin.username, controller.credentials.admin.password);
-    const ctl = controller;
+    let ctl = controller;
     const agt = agent;
     return {
       images,
       startup,
       host,
-      controller: ctl,
+      get controller() {
+        return ctl;
+      },
       agent: agt,
       computes: [compute(COMPUTE_HOST, host, agt), ...peers],
       admin,
@@ -152,6 +161,27 @@ export async function startQemuStack(options: QemuStackOptions = {}): Promise<Qe
       instanceDir: (uuid) => path.join(host.instancesDir, uuid),
       console: (uuid) => new ConsoleLog(path.join(host.instancesDir, uuid, "console.log")),
       domain: (uuid) => domainName(uuid),
+      async restartController({ env = {}, whileDown } = {}) {
+        await ctl.kill("SIGKILL");
+        // The group is signalled at once, but the kernel frees the listening socket a moment later.
+        const deadline = Date.now() + 15_000;
+        while (!(await assertPortFree(ctl.port).then(() => true, () => false))) {
+          if (Date.now() > deadline) throw new Error(`port ${ctl.port} still in use after the controller was killed`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        await whileDown?.();
+        ctl = await startController({
+          port: ctl.port,
+          databaseUrl: ctl.databaseUrl,
+          agentsDir: ctl.agentsDir,
+          migrate: false,
+          seed: false,
+          env: { ...options.controllerEnv, ...env },
+        });
+        // Back in service once every agent has registered again (a build sent before would fail).
+        const restarted = ctl;
+        await Promise.all([COMPUTE_HOST, ...peerNames].map((name) => restarted.waitForLog(new RegExp(`Compute host ${name} registered`), 60_000)));
+      },
       async stop() {
         // Uploaded files live in the controller's shared image store (var/images).
         for (const id of uploaded) await admin.image.delete.mutate({ id }).catch(() => undefined);
