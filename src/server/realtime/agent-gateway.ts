@@ -34,6 +34,7 @@ import { getLogger } from "@/server/logs/logger";
 import { storeLogRecords } from "@/server/logs/store";
 import { loadedHostStateCache } from "@/server/scheduler/host-state-cache";
 import { COMPUTE_BINARY, reportState } from "@/server/services/service-registry";
+import { agentConnectedHere } from "./agent-rpc";
 import { rooms } from "./rooms";
 
 const log = getLogger("stratus.api.agent_gateway");
@@ -137,6 +138,7 @@ export function attachAgentGateway(io: Server): void {
     // supervisor, a half-dead connection) must not receive RPCs meant for the new one.
     nsp.in(rooms.host(host)).except(socket.id).disconnectSockets(true);
     void socket.join(rooms.host(host));
+    agentConnectedHere(host);
     log.info(`Agent for ${host} connected from ${socket.handshake.address}`);
     socket.on("disconnect", (reason) => log.info(`Agent for ${host} disconnected: ${reason}`));
 

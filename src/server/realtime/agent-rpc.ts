@@ -7,6 +7,8 @@ import { ackSchema, AGENT_NAMESPACE, RPC_EVENT, type ComputeRpc, type ConsoleRpc
 import type { LiveMigrationRpc } from "@/lib/live-migration-protocol";
 import type { MigrationRpc } from "@/lib/migration-protocol";
 import { config } from "@/server/config";
+import { db } from "@/server/db";
+import { COMPUTE_BINARY, isUp } from "@/server/services/service-registry";
 import { getIo } from "./io";
 import { rooms } from "./rooms";
 
@@ -45,6 +47,9 @@ export async function callAgentFor<S extends z.ZodType>(
   if (!io) throw new AgentUnavailable(host, "no live channel in this process");
   const timeoutSec = options.timeoutSec ?? config.STRATUS_RPC_TIMEOUT;
   const room = io.of(AGENT_NAMESPACE).in(rooms.host(host));
+  if (!(await agentReachable(host, () => room.fetchSockets(), Date.now() + timeoutSec * 1000))) {
+    throw new AgentUnavailable(host, "its agent is not connected");
+  }
   const holders = options.watchConnection ? new Set((await room.fetchSockets()).map((s) => s.id)) : null;
   if (holders?.size === 0) throw new AgentUnavailable(host, "its agent is not connected");
   let replies: unknown[];
@@ -74,6 +79,36 @@ export async function callAgentFor<S extends z.ZodType>(
   const parsed = schema.safeParse(replies[0]);
   if (!parsed.success) throw new AgentUnavailable(host, `malformed reply to ${rpc.method}`);
   return parsed.data as z.infer<S>;
+}
+
+/** When this process started: until a service-down time later, agents may still be reconnecting. */
+const STARTED_AT = Date.now();
+const RECONNECT_POLL_MS = 250;
+/** Hosts whose agent connected to this process since it started. */
+const seen = new Set<string>();
+
+/** The agent gateway tells of each agent connection. */
+export function agentConnectedHere(host: string): void {
+  seen.add(host);
+}
+
+/**
+ * Whether the host's agent is connected, or comes back before `deadline`. Right after this
+ * controller started, agents that were connected to the process before are still reconnecting
+ * (their back-off reaches 30 s): a call waits for one whose service is up, as a message waits
+ * in Nova's queue for its compute service. An agent this process saw go, or one still missing a
+ * service-down time after the start, is gone: the call fails at once instead of holding its caller.
+ */
+async function agentReachable(host: string, sockets: () => Promise<unknown[]>, deadline: number): Promise<boolean> {
+  if ((await sockets()).length > 0) return true;
+  if (seen.has(host) || Date.now() - STARTED_AT > config.serviceDownTimeMs) return false;
+  const service = await db.service.findUnique({ where: { binary_host: { binary: COMPUTE_BINARY, host } } });
+  if (!service || !isUp(service)) return false;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, RECONNECT_POLL_MS));
+    if ((await sockets()).length > 0) return true;
+  }
+  return false;
 }
 
 /** Whether `host`'s agent is connected (to any controller replica) and can take a call now. */

@@ -1,0 +1,59 @@
+// A controller killed and started again on the same database, with two agents on libvirt's test
+// driver that reconnect by themselves (their back-off grows to 30 s). Requests that reach the new
+// process before an agent is back wait for it, as a message waits in Nova's queue for its compute
+// service, instead of failing on every host.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { login } from "./api-client";
+import { startAgent, startController, waitForHypervisors, type Agent, type Controller } from "./harness";
+import { assertPortFree } from "./harness/ports";
+import { settled } from "./move-helpers";
+
+const HOSTS = ["compute-1", "compute-2"] as const;
+
+let controller: Controller;
+let agents: Agent[] = [];
+
+beforeAll(async () => {
+  controller = await startController({ agentHosts: [...HOSTS] });
+  agents = HOSTS.map((host) => startAgent({ host, controllerUrl: controller.url, tokenFile: controller.tokenFile(host), env: { STRATUS_DISK_GB: "500" } }));
+  await waitForHypervisors(controller.databaseUrl, [...HOSTS], 60_000, agents);
+}, 240_000);
+
+afterAll(async () => {
+  await Promise.all(agents.map((a) => a.stop()));
+  await controller?.stop();
+});
+
+async function restart(): Promise<void> {
+  await controller.kill("SIGKILL");
+  // The group is signalled at once, but the kernel frees the listening socket a moment later.
+  for (let tries = 0; !(await assertPortFree(controller.port).then(() => true, () => false)); tries++) {
+    if (tries > 75) throw new Error(`port ${controller.port} still in use after the controller was killed`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  controller = await startController({ port: controller.port, databaseUrl: controller.databaseUrl, agentsDir: controller.agentsDir, migrate: false, seed: false });
+}
+
+describe("a controller restart", () => {
+  it("builds what is asked before the agents are back, once they are", async () => {
+    // The agents are frozen through the restart, so none is back when the request arrives.
+    for (const a of agents) process.kill(-a.pid, "SIGSTOP");
+    let created: { uuid: string }[];
+    try {
+      await restart();
+      const { api: demo } = await login(controller.url, controller.credentials.demo.username, controller.credentials.demo.password);
+      const imageId = (await demo.image.list.query())[0]!.id;
+      ({ instances: created } = await demo.server.create.mutate({ name: "after-restart", flavorId: "1", imageId, count: 2 }));
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(controller.logs()).not.toMatch(/Agent for compute-\d connected/);
+    } finally {
+      for (const a of agents) process.kill(-a.pid, "SIGCONT");
+    }
+    const { api: demo } = await login(controller.url, controller.credentials.demo.username, controller.credentials.demo.password);
+    for (const { uuid } of created) {
+      // Before, every host failed at once ("Exhausted all hosts") and the build went to ERROR.
+      expect(await settled(demo, uuid, () => true, 90_000)).toMatchObject({ status: "ACTIVE", fault: null });
+    }
+    expect(controller.logs()).not.toMatch(/trying the next alternate/);
+  });
+});
