@@ -47,10 +47,14 @@ export async function callAgentFor<S extends z.ZodType>(
   if (!io) throw new AgentUnavailable(host, "no live channel in this process");
   const timeoutSec = options.timeoutSec ?? config.STRATUS_RPC_TIMEOUT;
   const room = io.of(AGENT_NAMESPACE).in(rooms.host(host));
-  if (!(await agentReachable(host, () => room.fetchSockets(), Date.now() + timeoutSec * 1000))) {
-    throw new AgentUnavailable(host, "its agent is not connected");
+  let present = await room.fetchSockets();
+  if (present.length === 0) {
+    if (!(await reconnects(host, () => room.fetchSockets(), Date.now() + timeoutSec * 1000))) {
+      throw new AgentUnavailable(host, "its agent is not connected");
+    }
+    present = await room.fetchSockets();
   }
-  const holders = options.watchConnection ? new Set((await room.fetchSockets()).map((s) => s.id)) : null;
+  const holders = options.watchConnection ? new Set(present.map((s) => s.id)) : null;
   if (holders?.size === 0) throw new AgentUnavailable(host, "its agent is not connected");
   let replies: unknown[];
   const answer = io
@@ -93,14 +97,13 @@ export function agentConnectedHere(host: string): void {
 }
 
 /**
- * Whether the host's agent is connected, or comes back before `deadline`. Right after this
+ * Whether the agent of `host`, not connected now, comes back before `deadline`. Right after this
  * controller started, agents that were connected to the process before are still reconnecting
  * (their back-off reaches 30 s): a call waits for one whose service is up, as a message waits
  * in Nova's queue for its compute service. An agent this process saw go, or one still missing a
  * service-down time after the start, is gone: the call fails at once instead of holding its caller.
  */
-async function agentReachable(host: string, sockets: () => Promise<unknown[]>, deadline: number): Promise<boolean> {
-  if ((await sockets()).length > 0) return true;
+async function reconnects(host: string, sockets: () => Promise<unknown[]>, deadline: number): Promise<boolean> {
   if (seen.has(host) || Date.now() - STARTED_AT > config.serviceDownTimeMs) return false;
   const service = await db.service.findUnique({ where: { binary_host: { binary: COMPUTE_BINARY, host } } });
   if (!service || !isUp(service)) return false;
