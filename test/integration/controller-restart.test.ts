@@ -4,8 +4,7 @@
 // service, instead of failing on every host.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { login } from "./api-client";
-import { startAgent, startController, waitForHypervisors, type Agent, type Controller } from "./harness";
-import { assertPortFree } from "./harness/ports";
+import { restartController, startAgent, startController, waitForHypervisors, type Agent, type Controller } from "./harness";
 import { settled } from "./move-helpers";
 
 const HOSTS = ["compute-1", "compute-2"] as const;
@@ -24,23 +23,13 @@ afterAll(async () => {
   await controller?.stop();
 });
 
-async function restart(): Promise<void> {
-  await controller.kill("SIGKILL");
-  // The group is signalled at once, but the kernel frees the listening socket a moment later.
-  for (let tries = 0; !(await assertPortFree(controller.port).then(() => true, () => false)); tries++) {
-    if (tries > 75) throw new Error(`port ${controller.port} still in use after the controller was killed`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  controller = await startController({ port: controller.port, databaseUrl: controller.databaseUrl, agentsDir: controller.agentsDir, migrate: false, seed: false });
-}
-
 describe("a controller restart", () => {
   it("builds what is asked before the agents are back, once they are", async () => {
     // The agents are frozen through the restart, so none is back when the request arrives.
     for (const a of agents) process.kill(-a.pid, "SIGSTOP");
     let created: { uuid: string }[];
     try {
-      await restart();
+      controller = await restartController(controller);
       const { api: demo } = await login(controller.url, controller.credentials.demo.username, controller.credentials.demo.password);
       const imageId = (await demo.image.list.query())[0]!.id;
       ({ instances: created } = await demo.server.create.mutate({ name: "after-restart", flavorId: "1", imageId, count: 2 }));

@@ -110,6 +110,38 @@ export async function startController(options: ControllerOptions = {}): Promise<
   };
 }
 
+export interface RestartOptions {
+  /** The new process's extra environment (replaces the old one's). */
+  env?: Record<string, string>;
+  /** Runs after the old process is gone and its port is free, before the new one starts. */
+  whileDown?: () => Promise<void>;
+}
+
+/**
+ * Kills `old` like a crash (SIGKILL to its process group) and starts a controller again on the same
+ * port, database and agent tokens, as an operator's restart would: nothing is migrated or seeded.
+ */
+export async function restartController(old: Controller, { env, whileDown }: RestartOptions = {}): Promise<Controller> {
+  await old.kill("SIGKILL");
+  // The group is signalled at once, but the kernel frees the listening socket a moment later.
+  const deadline = Date.now() + 15_000;
+  while (!(await assertPortFree(old.port).then(() => true, () => false))) {
+    if (Date.now() > deadline) throw new Error(`port ${old.port} still in use after the controller was killed`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await whileDown?.();
+  return startController({
+    port: old.port,
+    databaseUrl: old.databaseUrl,
+    agentsDir: old.agentsDir,
+    adminPassword: old.credentials.admin.password,
+    demoPassword: old.credentials.demo.password,
+    migrate: false,
+    seed: false,
+    env,
+  });
+}
+
 /** Polls GET /api/health until it answers 2xx; fails early if the process exits. */
 export async function waitForHealth(url: string, proc: ManagedProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

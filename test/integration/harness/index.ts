@@ -11,7 +11,15 @@
 // that cluster per controller) or, when it is unset, a temp SQLite file. Every child runs in its own
 // process group and is killed when the test process exits, however it exits (scripts/lib/children.mjs).
 // STRATUS_TEST_ECHO=1 echoes the children's output live.
-export { startController, waitForHealth, type Controller, type ControllerOptions, type Login } from "./controller";
+export {
+  restartController,
+  startController,
+  waitForHealth,
+  type Controller,
+  type ControllerOptions,
+  type Login,
+  type RestartOptions,
+} from "./controller";
 export { startAgent, waitForHypervisors, type Agent, type AgentOptions } from "./agent";
 export {
   createFreshDatabase,

@@ -16,8 +16,7 @@ import { baseFileName } from "../../../agent/imagecache/cache-paths";
 import { domainName } from "../../../agent/driver/domain-xml";
 import type { ImageView } from "@/server/images/image-view";
 import { login, type ApiClient } from "../api-client";
-import { startAgent, startController, waitForHypervisors, type Agent, type Controller } from "../harness";
-import { assertPortFree } from "../harness/ports";
+import { restartController, startAgent, startController, waitForHypervisors, type Agent, type Controller } from "../harness";
 import { ConsoleLog, ensureGuestImages, run, startLibvirtHost, type GuestImages, type LibvirtHost } from "./harness";
 
 export const COMPUTE_HOST = "compute-qemu";
@@ -162,22 +161,7 @@ export async function startQemuStack(options: QemuStackOptions = {}): Promise<Qe
       console: (uuid) => new ConsoleLog(path.join(host.instancesDir, uuid, "console.log")),
       domain: (uuid) => domainName(uuid),
       async restartController({ env = {}, whileDown } = {}) {
-        await ctl.kill("SIGKILL");
-        // The group is signalled at once, but the kernel frees the listening socket a moment later.
-        const deadline = Date.now() + 15_000;
-        while (!(await assertPortFree(ctl.port).then(() => true, () => false))) {
-          if (Date.now() > deadline) throw new Error(`port ${ctl.port} still in use after the controller was killed`);
-          await new Promise((r) => setTimeout(r, 200));
-        }
-        await whileDown?.();
-        ctl = await startController({
-          port: ctl.port,
-          databaseUrl: ctl.databaseUrl,
-          agentsDir: ctl.agentsDir,
-          migrate: false,
-          seed: false,
-          env: { ...options.controllerEnv, ...env },
-        });
+        ctl = await restartController(ctl, { env: { ...options.controllerEnv, ...env }, whileDown });
         // Back in service once every agent has registered again (a build sent before would fail).
         const restarted = ctl;
         await Promise.all([COMPUTE_HOST, ...peerNames].map((name) => restarted.waitForLog(new RegExp(`Compute host ${name} registered`), 60_000)));
