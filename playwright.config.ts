@@ -1,5 +1,5 @@
 // End-to-end tests: Debian's Chromium (never `playwright install`) against the production build,
-// served by the controller and agents that e2e/global-setup.ts starts on port 3100.
+// served by the controller and agents that e2e/global-setup.ts starts on port 3100 (or STRATUS_E2E_PORT).
 import { defineConfig } from "@playwright/test";
 import { baseURL } from "./e2e/fixtures/env";
 

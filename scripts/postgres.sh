@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # A private, throw-away PostgreSQL cluster for the test suite: its own data directory (var/pg-test),
-# loopback only, port 55432, so it never meets a system cluster or another checkout's.
+# loopback only, on the first free port from 55432 (chosen when the cluster is created and kept in
+# its directory), so it never meets a system cluster or another checkout's running at the same time.
 #
 #   scripts/postgres.sh start   # initdb on first use, start, create role+db, print the URL
 #   scripts/postgres.sh stop    # fast shutdown
 #   scripts/postgres.sh reset   # stop and delete the cluster (the next start is a fresh one)
 #   scripts/postgres.sh url     # print the URL (postgresql://stratus:stratus@127.0.0.1:55432/stratus)
+#                               # (the port is only known once the cluster exists)
 #   scripts/postgres.sh status
 #
 # Env: STRATUS_PG_DIR (default <repo>/var/pg-test, or a /tmp directory when the `postgres` user
-# cannot reach the checkout), STRATUS_PG_PORT (default 55432).
+# cannot reach the checkout), STRATUS_PG_PORT (default: the first free port from 55432).
 # The role has CREATEDB: the integration harness creates one fresh database per controller, and
 # `prisma migrate dev` needs it for its shadow database.
 set -euo pipefail
@@ -22,10 +24,25 @@ if [ -z "${STRATUS_PG_DIR:-}" ] && [ "$(id -u)" -eq 0 ] && ! runuser -u postgres
   dir=/tmp/stratus-pg-test-$(printf '%s' "$root" | cksum | cut -d' ' -f1)
 fi
 data=$dir/data
-port=${STRATUS_PG_PORT:-55432}
 role=stratus
 password=stratus
 database=stratus
+
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The cluster keeps the port it was created with; a new one takes the first port nobody listens on.
+cluster_port() {
+  if [ -n "${STRATUS_PG_PORT:-}" ]; then echo "$STRATUS_PG_PORT"; return; fi
+  if [ -f "$dir/port" ]; then cat "$dir/port"; return; fi
+  if [ -f "$data/PG_VERSION" ]; then echo 55432; return; fi # created before the port was recorded
+  local p=55432
+  while listening "$p"; do
+    p=$((p + 1))
+    [ "$p" -lt 55532 ] || { echo "postgres.sh: no free port in 55432-55531" >&2; exit 1; }
+  done
+  echo "$p"
+}
+port=$(cluster_port)
 url="postgresql://$role:$password@127.0.0.1:$port/$database"
 
 bindir() {
@@ -65,6 +82,7 @@ init_cluster() {
   # trust: a loopback-only cluster for tests, holding nothing worth a password.
   as_owner "$PGBIN/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
     { cat "$dir/initdb.log" >&2; exit 1; }
+  echo "$port" >"$dir/port"
 }
 
 start() {

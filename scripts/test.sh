@@ -127,4 +127,7 @@ stage "postgres up" postgres_up
 stage "integration (PostgreSQL)" integration_postgres
 stage "postgres down" bash scripts/postgres.sh stop
 pg_started=0
+# A free port rather than the fixed default, so another checkout's suite can run at the same time.
+STRATUS_E2E_PORT=${STRATUS_E2E_PORT:-$(node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')}
+export STRATUS_E2E_PORT
 stage "e2e (Playwright)" npx playwright test
