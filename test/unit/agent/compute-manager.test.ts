@@ -10,6 +10,7 @@ import { PowerSync } from "../../../agent/power-sync";
 import { reconcile } from "../../../agent/reconcile";
 import { FakeController } from "./fake-controller";
 import { instanceSpec, makeTestHost, type TestHost } from "./test-host";
+import { eventually } from "./eventually";
 
 let host: TestHost;
 let hv: LibvirtHypervisor;
@@ -150,7 +151,7 @@ describe("terminate_instance", () => {
     manager.handleRpc({ method: "terminate_instance", context: context(), instance: { ...spec, taskState: "deleting" } });
     expect(manager.isBusy(spec.uuid)).toBe(true);
     // The API marks the row deleting after the build finished spawning (the CAS makes it safe).
-    await vi.waitFor(() => expect(controller.rows.get(spec.uuid)?.vmState).toBe("active"));
+    await eventually(() => expect(controller.rows.get(spec.uuid)?.vmState).toBe("active"));
     controller.rows.get(spec.uuid)!.taskState = "deleting";
     await manager.idle();
     expect(manager.isBusy(spec.uuid)).toBe(false);

@@ -9,6 +9,7 @@ import { loadConfig } from "../../../agent/config";
 import type { LibvirtHypervisor } from "../../../agent/driver/libvirt-hypervisor";
 import { SocketController, TOKEN } from "./socket-controller";
 import { instanceSpec } from "./test-host";
+import { eventually } from "./eventually";
 
 let server: SocketController;
 let service: ComputeService | null;
@@ -51,11 +52,12 @@ function startService(): ComputeService {
 const image = { id: randomUUID(), name: "cirros", diskFormat: "raw", size: null, checksum: null };
 const context = () => ({ requestId: `req-${randomUUID()}`, userId: "u", projectId: "p" });
 
-describe("ComputeService: the agent process without main()", () => {
+// Real virsh processes on the test driver: on a loaded machine a test takes longer than the default 5 s.
+describe("ComputeService: the agent process without main()", { timeout: 30_000 }, () => {
   it("registers its simulated host, builds on RPC, and re-creates domains after a hypervisor reset", async () => {
     const svc = startService();
     await svc.start();
-    await vi.waitFor(() => expect(server.registrations).toHaveLength(1));
+    await eventually(() => expect(server.registrations).toHaveLength(1));
     const reg = server.registrations[0]!;
     expect(reg).toMatchObject({
       host: "compute-7",
@@ -76,15 +78,15 @@ describe("ComputeService: the agent process without main()", () => {
 
     const spec = instanceSpec();
     expect(await server.rpc({ method: "build_and_run_instance", context: context(), instance: spec, image })).toEqual({ ok: true });
-    await vi.waitFor(() => expect(server.updatesFor(spec.uuid).at(-1)).toMatchObject({ vmState: "active", powerState: 1 }));
+    await eventually(() => expect(server.updatesFor(spec.uuid).at(-1)).toMatchObject({ vmState: "active", powerState: 1 }));
 
     // A hung virsh call: the shell is killed and the test driver's domains go with it.
     server.instances = [{ spec: { ...spec, vmState: "active", taskState: null, powerState: 1 }, image }];
     const hv = svc.hypervisor as LibvirtHypervisor;
     await expect(hv.virsh(["event", "--all", "--loop"], 200)).rejects.toMatchObject({ code: "timeout" });
     // The agent registers again and re-creates the domain from the database's view.
-    await vi.waitFor(() => expect(server.registrations.length).toBeGreaterThanOrEqual(2));
-    await vi.waitFor(async () => expect(await hv.domainState(spec.uuid)).toMatchObject({ state: "running" }));
+    await eventually(() => expect(server.registrations.length).toBeGreaterThanOrEqual(2));
+    await eventually(async () => expect(await hv.domainState(spec.uuid)).toMatchObject({ state: "running" }));
     // ...without reporting it gone in between.
     expect(server.reports.filter(([e]) => e === AGENT_EVENTS.powerReport)).toEqual([]);
   });
@@ -95,7 +97,7 @@ describe("ComputeService: the agent process without main()", () => {
     server.instances = [building, active].map((spec) => ({ spec, image: null }));
     const svc = startService();
     await svc.start();
-    await vi.waitFor(() =>
+    await eventually(() =>
       expect(server.updatesFor(building.uuid)).toEqual([
         expect.objectContaining({
           vmState: "error",
@@ -106,9 +108,9 @@ describe("ComputeService: the agent process without main()", () => {
       ]),
     );
     const hv = svc.hypervisor;
-    await vi.waitFor(async () => expect(await hv.domainState(active.uuid)).toMatchObject({ state: "running" }));
+    await eventually(async () => expect(await hv.domainState(active.uuid)).toMatchObject({ state: "running" }));
     await hv.destroy(active.uuid); // the guest powers off behind the agent's back
-    await vi.waitFor(() =>
+    await eventually(() =>
       expect(server.reports).toContainEqual([
         AGENT_EVENTS.powerReport,
         { uuid: active.uuid, powerState: 4, reason: "hypervisor reports the domain shut off (destroyed)" },
@@ -119,14 +121,14 @@ describe("ComputeService: the agent process without main()", () => {
   it("keeps reports it could not deliver in its journal for the next start", async () => {
     const svc = startService();
     await svc.start();
-    await vi.waitFor(() => expect(server.registrations).toHaveLength(1));
+    await eventually(() => expect(server.registrations).toHaveLength(1));
     const port = server.port;
     await server.stop();
     const spec = instanceSpec();
     // Built while the controller is away (the RPC came just before): its first update waits, and
     // the build with it, as nova-compute waits on the conductor.
     void svc.manager.buildAndRunInstance(context(), spec, image);
-    await vi.waitFor(() => expect(readFileSync(path.join(dir, "outbox.jsonl"), "utf8")).toContain(spec.uuid));
+    await eventually(() => expect(readFileSync(path.join(dir, "outbox.jsonl"), "utf8")).toContain(spec.uuid));
     await svc.stop();
     service = null;
 
@@ -134,6 +136,6 @@ describe("ComputeService: the agent process without main()", () => {
     await server.start(port);
     startService();
     await service!.start();
-    await vi.waitFor(() => expect(server.updatesFor(spec.uuid)).toEqual([expect.objectContaining({ taskState: null, progress: 0 })]));
-  }, 20_000);
+    await eventually(() => expect(server.updatesFor(spec.uuid)).toEqual([expect.objectContaining({ taskState: null, progress: 0 })]));
+  });
 });

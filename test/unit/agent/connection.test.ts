@@ -5,6 +5,7 @@ import { addLogSink, type LogRecord } from "@/server/logs/logger";
 import { AgentConnection } from "../../../agent/connection";
 import { Outbox } from "../../../agent/outbox";
 import { SocketController, TOKEN } from "./socket-controller";
+import { eventually } from "./eventually";
 
 const registration: RegisterPayload = {
   host: "compute-1",
@@ -65,9 +66,9 @@ describe("AgentConnection against a real Socket.IO server", () => {
     server = new SocketController();
     await server.start();
     const c = connect(undefined, () => ({ ok: false, error: "invalid rpc: nope" }));
-    await vi.waitFor(() => expect(c.online).toBe(true));
+    await eventually(() => expect(c.online).toBe(true));
     expect(server.registrations).toEqual([registration]);
-    await vi.waitFor(() => expect(server.heartbeats).toBeGreaterThanOrEqual(2));
+    await eventually(() => expect(server.heartbeats).toBeGreaterThanOrEqual(2));
     expect(await server.rpc({ method: "bogus" })).toEqual({ ok: false, error: "invalid rpc: nope" });
   });
 
@@ -76,10 +77,10 @@ describe("AgentConnection against a real Socket.IO server", () => {
     server.acceptedToken = "another-token-0123456789";
     await server.start();
     const c = connect();
-    await vi.waitFor(() => expect(logs.some((r) => r.level === 50 && /refused this agent: unauthorized/.test(r.message))).toBe(true));
+    await eventually(() => expect(logs.some((r) => r.level === 50 && /refused this agent: unauthorized/.test(r.message))).toBe(true));
     expect(c.online).toBe(false);
     server.acceptedToken = TOKEN; // an operator fixes the credential
-    await vi.waitFor(() => expect(c.online).toBe(true), { timeout: 3000 });
+    await eventually(() => expect(c.online).toBe(true));
   });
 
   it("delivers what was queued across a controller restart, in order, after registering again", async () => {
@@ -87,13 +88,13 @@ describe("AgentConnection against a real Socket.IO server", () => {
     await server.start();
     const outbox = new Outbox({ send: (e, p) => connection!.send(e, p), retryDelayMs: 20, maxRetryDelayMs: 50 });
     const c = connect(outbox);
-    await vi.waitFor(() => expect(c.online).toBe(true));
+    await eventually(() => expect(c.online).toBe(true));
     const uuid = randomUUID();
     await outbox.send(AGENT_EVENTS.instanceUpdate, { requestId: null, uuid, progress: 1 });
 
     const port = server.port;
     await server.stop();
-    await vi.waitFor(() => expect(c.online).toBe(false));
+    await eventually(() => expect(c.online).toBe(false));
     const queued = [2, 3, 4].map((progress) => outbox.send(AGENT_EVENTS.instanceUpdate, { requestId: null, uuid, progress }));
 
     const restarted = new SocketController();

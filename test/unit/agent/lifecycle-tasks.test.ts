@@ -21,6 +21,7 @@ import type { TaskTimings } from "../../../agent/tasks/task-runtime";
 import { FakeController } from "./fake-controller";
 import { FakeStorage } from "./fake-storage";
 import { instanceSpec, makeTestHost, type TestHost } from "./test-host";
+import { eventually } from "./eventually";
 
 let host: TestHost;
 let hv: LibvirtHypervisor;
@@ -304,7 +305,7 @@ describe("ownership", () => {
     vi.spyOn(hv, "shutdown").mockResolvedValue(undefined); // the guest ignores ACPI
     const started = Date.now();
     const stopping = manager.stopInstance({ ctx: context(), spec: apiSets(spec, "powering-off"), image });
-    await vi.waitFor(() => expect(controller.events.some((e) => e.event === STOP_EVENT)).toBe(true));
+    await eventually(() => expect(controller.events.some((e) => e.event === STOP_EVENT)).toBe(true));
     await new Promise((r) => setTimeout(r, 200));
     const deleting = manager.terminateInstance(context(), apiSets(spec, "deleting"));
     await Promise.all([stopping, deleting]);
