@@ -374,6 +374,8 @@ export class ComputeManager {
         `Building instance ${spec.name}: ${spec.vcpus} vCPU, ${spec.memoryMb} MB RAM, ${spec.rootGb} GB disk` +
           (image ? `, image ${image.name} (${image.id})` : ""),
       );
+      // As Nova's _do_build_and_run_instance: the host takes the build with task_state None (the
+      // dashboard shows BUILD with no task) before networking, block_device_mapping, spawning.
       await step(null, `Build started on ${this.host}`, 0);
       await step("networking", "Allocating network", 10);
       await step("block_device_mapping", "Preparing block devices", 20);
