@@ -6,7 +6,7 @@ import path from "node:path";
 import next from "next";
 import { Server } from "socket.io";
 import { config } from "@/server/config";
-import { startLiveMigrationRecovery } from "@/server/conductor/live-migration-recovery";
+import { startMoveRecovery } from "@/server/conductor/move-recovery";
 import { startResizeConfirmWindow } from "@/server/conductor/resize-confirm-window";
 import { startTaskDeadlines } from "@/server/conductor/task-deadlines";
 import { db, isPostgres } from "@/server/db";
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   const stopHeartbeats = startServiceHeartbeats(config.STRATUS_HOST);
   const stopDeadlines = startTaskDeadlines(config.STRATUS_HOST);
   const stopResizeConfirm = startResizeConfirmWindow(config.STRATUS_HOST);
-  const stopLiveMigrationRecovery = startLiveMigrationRecovery(config.STRATUS_HOST);
+  const stopMoveRecovery = startMoveRecovery(config.STRATUS_HOST);
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject); // e.g. EADDRINUSE: fail loudly, never exit 0
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     stopHeartbeats();
     stopDeadlines();
     stopResizeConfirm();
-    stopLiveMigrationRecovery();
+    stopMoveRecovery();
     io.close();
     httpServer.close();
     await stopLogStore();

@@ -50,13 +50,14 @@ export class MigrationTasks {
     if (!parsed.success) return invalidRpc(parsed.error);
     const rpc = parsed.data;
     try {
+      if (rpc.method === "migration_wait") return { ok: true, ...(await this.d.locked(rpc.instance.uuid, () => Promise.resolve({}))) };
       return { ok: true, ...(await this.d.locked(rpc.instance.uuid, () => this.run(rpc))) };
     } catch (err) {
       return { ok: false, error: errorMessage(err) };
     }
   }
 
-  private run(rpc: MigrationRpc): Promise<Record<string, unknown>> {
+  private run(rpc: Exclude<MigrationRpc, { method: "migration_wait" }>): Promise<Record<string, unknown>> {
     switch (rpc.method) {
       case "prep_resize":
         return this.prepResize(rpc);

@@ -25,6 +25,7 @@ export const MIGRATION_RPC_METHODS = [
   "confirm_resize",
   "revert_resize",
   "finish_revert_resize",
+  "migration_wait",
 ] as const;
 
 export const migrationRpcSchema = z.discriminatedUnion("method", [
@@ -40,6 +41,11 @@ export const migrationRpcSchema = z.discriminatedUnion("method", [
   z.object({ method: z.literal("revert_resize"), ...call }),
   /** Source: define the domain again with the old flavor (`instance`) and start it if `powerOn`. */
   z.object({ method: z.literal("finish_revert_resize"), ...call, image: imageRefSchema, powerOn: z.boolean() }),
+  /**
+   * Either host: answers once no step of the instance's move runs here (each holds the instance's
+   * lock), e.g. a copy a restarted controller no longer waits on, before it settles the move.
+   */
+  z.object({ method: z.literal("migration_wait"), ...call }),
 ]);
 export type MigrationRpc = z.infer<typeof migrationRpcSchema>;
 export type MigrationMethod = MigrationRpc["method"];

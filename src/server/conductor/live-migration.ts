@@ -22,6 +22,7 @@ import { publishMigrationChanged } from "@/server/realtime/publish";
 import { holdsAllocations, moveAllocations, release } from "@/server/scheduler/claims";
 import { NoValidHost } from "./build";
 import { snapshotOfInstance } from "./flavor-snapshot";
+import { ConductorLost, driveMove } from "./driving";
 import { addFault, saveInstance } from "./instance-state";
 import { call, describe, migrationConsumer, scheduleDestination } from "./resize";
 import { imageRef, instanceSpec } from "./specs";
@@ -36,16 +37,6 @@ export const LIVE_MIGRATION_OPEN = [...LIVE_MIGRATION_ACTIVE, CANCELLING] as con
 const GiB = 1024;
 
 class Cancelled extends Error {}
-/** The conductor that drove the migration went away (its controller restarted or died). */
-class ConductorLost extends Error {}
-
-/** Instances whose live migration this process's conductor is driving (or settling) now. */
-const driving = new Set<string>();
-
-/** Whether this process's conductor drives the live migration of `uuid`. */
-export function drivesLiveMigrationOf(uuid: string): boolean {
-  return driving.has(uuid);
-}
 
 export interface LiveMigrateRequest {
   /** An admin's chosen destination (it must still pass the filters). */
@@ -86,12 +77,8 @@ export async function liveMigrateInstance(uuid: string, req: LiveMigrateRequest,
     log.info("Instance left task state migrating before the live migration started; nothing to do");
     return;
   }
-  driving.add(uuid);
-  try {
-    await driveLiveMigration(instance, instance.host, req, ctx, controllerHost);
-  } finally {
-    driving.delete(uuid);
-  }
+  const source = instance.host;
+  await driveMove(uuid, () => driveLiveMigration(instance, source, req, ctx, controllerHost));
 }
 
 async function driveLiveMigration(instance: Instance, source: string, req: LiveMigrateRequest, ctx: RequestContext, controllerHost: string): Promise<void> {
@@ -265,8 +252,7 @@ export async function settleInterruptedLiveMigration(m: Migration, lostConductor
   const log = getLogger("stratus.conductor.manager", { ...ctx, instanceUuid: uuid });
   const source = m.sourceCompute;
   if (!source) throw new Error(`Migration ${m.id} has no source host`);
-  driving.add(uuid);
-  try {
+  await driveMove(uuid, async () => {
     log.warn(`Migration ${m.id} (${m.status}) lost its conductor on ${lostConductor}; settling it`);
     if (m.status === "running" && m.destCompute) {
       const instance = await db.instance.findUniqueOrThrow({ where: { uuid } });
@@ -291,9 +277,7 @@ export async function settleInterruptedLiveMigration(m: Migration, lostConductor
       ? new Cancelled("aborted by an operator before the guest started moving")
       : new ConductorLost(`the conductor driving it (${lostConductor}) went away while it was ${m.status}`);
     await rollBack({ uuid, migration: m, consumer: migrationConsumer(m), source, dest: m.destCompute, err, ctx, controllerHost });
-  } finally {
-    driving.delete(uuid);
-  }
+  });
 }
 
 /**

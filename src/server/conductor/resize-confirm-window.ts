@@ -17,6 +17,7 @@ import { db, type Migration } from "@/server/db";
 import { recordActionStart } from "@/server/instances/action-log";
 import { getLogger } from "@/server/logs/logger";
 import { release } from "@/server/scheduler/claims";
+import { driveMove } from "./driving";
 import { saveInstance } from "./instance-state";
 import { claimFinishedMigration, confirmClaimedResize, migrationConsumer } from "./resize";
 
@@ -44,7 +45,11 @@ export async function confirmUnconfirmedResizes(controllerHost: string, now = ne
   return confirmed;
 }
 
-async function confirmOne(migration: Migration, controllerHost: string, now: Date, windowSec: number): Promise<boolean> {
+function confirmOne(migration: Migration, controllerHost: string, now: Date, windowSec: number): Promise<boolean> {
+  return driveMove(migration.instanceUuid, () => confirmIfUnconfirmed(migration, controllerHost, now, windowSec));
+}
+
+async function confirmIfUnconfirmed(migration: Migration, controllerHost: string, now: Date, windowSec: number): Promise<boolean> {
   const uuid = migration.instanceUuid;
   const log = getLogger(MODULE, { instanceUuid: uuid });
   const instance = await db.instance.findUnique({ where: { uuid } });
@@ -65,7 +70,7 @@ async function confirmOne(migration: Migration, controllerHost: string, now: Dat
   const why = `in VERIFY_RESIZE for ${waited} s, past the ${windowSec} s resize confirm window`;
   const mine = await saveInstance(uuid, { taskState: "resize_confirming", step: `Confirming automatically: ${why}` }, [null], { vmState: "resized" });
   if (!mine) return false;
-  if (!(await claimFinishedMigration(migration.id, "confirming"))) {
+  if (!(await claimFinishedMigration(migration.id, "confirming", controllerHost))) {
     // A user's confirm took the move a moment before us: it finishes it, and accepts this task.
     await saveInstance(uuid, { taskState: null, step: null }, ["resize_confirming"]);
     return false;

@@ -17,10 +17,11 @@ import { db, type Flavor, type Instance, type Migration } from "@/server/db";
 import { recordActionFinish, recordEventFinish, recordEventStart } from "@/server/instances/action-log";
 import { getLogger } from "@/server/logs/logger";
 import { AgentUnavailable, callAgentFor } from "@/server/realtime/agent-rpc";
-import { claim, ClaimRefused, moveAllocations, release } from "@/server/scheduler/claims";
+import { claim, ClaimRefused, holdsAllocations, moveAllocations, release } from "@/server/scheduler/claims";
 import { hostStateCache } from "@/server/scheduler/host-state-cache";
 import { requestFor } from "@/server/scheduler/resources";
 import { NoValidHost, placementRequest } from "./build";
+import { driveMove } from "./driving";
 import { flavorColumns, parseSnapshot, snapshotOfFlavor, snapshotOfInstance, type FlavorSnapshot } from "./flavor-snapshot";
 import { addFault, publishInstanceView, saveInstance } from "./instance-state";
 import { imageRef, instanceSpec } from "./specs";
@@ -73,7 +74,11 @@ export interface MoveRequest {
 }
 
 /** Schedules, claims and carries out a cold migration or resize of an instance in resize_prep. */
-export async function moveInstance(uuid: string, req: MoveRequest, ctx: RequestContext, controllerHost: string): Promise<void> {
+export function moveInstance(uuid: string, req: MoveRequest, ctx: RequestContext, controllerHost: string): Promise<void> {
+  return driveMove(uuid, () => driveColdMove(uuid, req, ctx, controllerHost));
+}
+
+async function driveColdMove(uuid: string, req: MoveRequest, ctx: RequestContext, controllerHost: string): Promise<void> {
   const log = getLogger("stratus.conductor.manager", { ...ctx, instanceUuid: uuid });
   const instance = await db.instance.findUnique({ where: { uuid } });
   if (!instance || instance.deletedAt || instance.taskState !== "resize_prep" || !instance.host) {
@@ -96,6 +101,8 @@ export async function moveInstance(uuid: string, req: MoveRequest, ctx: RequestC
       newFlavorId: newFlavor.id,
       oldFlavor: JSON.stringify(oldFlavor),
       newFlavor: JSON.stringify(newFlavor),
+      conductorHost: controllerHost,
+      oldVmState: instance.vmState,
     },
   });
   const consumer = migrationConsumer(migration);
@@ -126,18 +133,13 @@ export async function moveInstance(uuid: string, req: MoveRequest, ctx: RequestC
     });
 
     // The instance is the destination's now, with its new flavor (Nova's finish_resize start).
-    const powerOn = instance.vmState === "active";
     moved = await saveInstance(
       uuid,
       { host: dest, node: dest, ...flavorColumns(newFlavor), taskState: "resize_finish", step: "Finishing on the destination host", progress: 92 },
       ["resize_migrated"],
     );
     if (!moved) throw new Error("the instance changed while its disk was copied (deleted or reset)");
-    const landed = await db.instance.findUniqueOrThrow({ where: { uuid } });
-    await call(dest, { method: "finish_resize", context: ctx, instance: instanceSpec(landed), migration: peer(source), image, powerOn }, ackSchema);
-    await db.migration.update({ where: { id: migration.id }, data: { status: "finished" } });
-    // The view carries when the move confirms by itself (STRATUS_RESIZE_CONFIRM_WINDOW).
-    await publishInstanceView(uuid);
+    await finishOnDestination(migration, await db.instance.findUniqueOrThrow({ where: { uuid } }), ctx);
     await recordEventFinish(uuid, ctx.requestId, CONDUCTOR_EVENT, controllerHost, {
       result: "Success",
       details: `Moved from ${source} to ${dest}: ${(sent.bytes / 1024 / 1024).toFixed(1)} MiB in ${sent.seconds.toFixed(2)} s`,
@@ -146,6 +148,22 @@ export async function moveInstance(uuid: string, req: MoveRequest, ctx: RequestC
   } catch (err) {
     await failMove({ uuid, migration, consumer, source, dest, moved, err, ctx, controllerHost });
   }
+}
+
+/**
+ * finish_resize on the destination of an instance that moved there (task state resize_finish): the
+ * guest is defined with the new flavor and started if it ran before; the move waits for the user.
+ */
+export async function finishOnDestination(migration: Migration, landed: Instance, ctx: RequestContext): Promise<void> {
+  const dest = landed.host ?? "";
+  const image = imageRef(await db.image.findUnique({ where: { id: landed.imageId } }), landed.imageId);
+  // vm_state is still the one before the move: a running guest runs again on its new host.
+  const powerOn = landed.vmState === "active";
+  const peer = { id: migration.id, peerHost: migration.sourceCompute ?? "" };
+  await call(dest, { method: "finish_resize", context: ctx, instance: instanceSpec(landed), migration: peer, image, powerOn }, ackSchema);
+  await db.migration.update({ where: { id: migration.id }, data: { status: "finished" } });
+  // The view carries when the move confirms by itself (STRATUS_RESIZE_CONFIRM_WINDOW).
+  await publishInstanceView(landed.uuid);
 }
 
 /** Picks (and claims) the destination for the new flavor, never the source (Nova's default). */
@@ -200,12 +218,15 @@ export async function scheduleDestination(instance: Instance, req: MoveRequest, 
  * destination): the destination left the instance in ERROR; the source keeps its copy and claim
  * so an operator can still recover it.
  *
+ * A source that powered the guest off and copied the disk without failing (its conductor was lost
+ * meanwhile) defines and starts it again as it was (finish_revert_resize).
+ *
  * A host whose agent is gone cannot be told: a destination removes what it received when its agent
  * next starts (the controller names a failed move's leftovers at registration); a source that went
  * away while the guest was powered off for the copy powers it on again when its agent is back, and
  * an agent that is alive but cut off finds its next state change refused and does so at once.
  */
-async function failMove(o: {
+export async function failMove(o: {
   uuid: string;
   migration: Migration;
   consumer: string;
@@ -232,9 +253,13 @@ async function failMove(o: {
         );
       }
     }
-    await release(uuid);
-    await moveAllocations(consumer, uuid);
-    await saveInstance(uuid, { taskState: null, step: null }, ["resize_prep", "resize_migrating", "resize_migrated"]);
+    // Before the hand-over (the move failed at its start) the instance still holds its own claim.
+    if (await holdsAllocations(consumer)) {
+      await release(uuid);
+      await moveAllocations(consumer, uuid);
+    }
+    await restoreOnSource(uuid, migration, source, ctx);
+    await saveInstance(uuid, { taskState: null, step: null }, ["resize_prep", "resize_migrating", "resize_migrated", "resize_reverting"]);
   }
   const nvh = err instanceof NoValidHost;
   await addFault(uuid, { code: nvh ? 400 : 500, message: message.slice(0, 255), ...(nvh && err.details ? { details: err.details } : {}), host: controllerHost });
@@ -246,21 +271,40 @@ async function failMove(o: {
   await recordActionFinish(uuid, ctx.requestId, message);
 }
 
+/** The guest back on the source as it was, if the source's copy left it there powered off. */
+async function restoreOnSource(uuid: string, migration: Migration, source: string, ctx: RequestContext): Promise<void> {
+  const log = getLogger("stratus.conductor.manager", { ...ctx, instanceUuid: uuid });
+  const step = "Putting the instance back on the source host";
+  if (!(await saveInstance(uuid, { taskState: "resize_reverting", step }, ["resize_migrating", "resize_migrated"], { host: source }))) return;
+  const instance = await db.instance.findUniqueOrThrow({ where: { uuid } });
+  const image = imageRef(await db.image.findUnique({ where: { id: instance.imageId } }), instance.imageId);
+  const powerOn = instance.vmState === "active";
+  const peer = { id: migration.id, peerHost: migration.destCompute ?? "" };
+  await call(source, { method: "finish_revert_resize", context: ctx, instance: instanceSpec(instance), migration: peer, image, powerOn }, ackSchema).catch(
+    (e: unknown) => log.warn(`Could not put the instance back on ${source} (${describe(e)}); its agent powers the guest on again when it next starts`),
+  );
+}
+
 async function openMigration(uuid: string): Promise<Migration | null> {
   return db.migration.findFirst({ where: { instanceUuid: uuid, status: "finished" }, orderBy: { id: "desc" } });
 }
 
 /**
  * Takes a finished move for a confirm or a revert: a compare-and-swap on its status, so of a user's
- * confirm, a user's revert and the automatic confirm (on any controller) exactly one goes on.
+ * confirm, a user's revert and the automatic confirm (on any controller) exactly one goes on. The
+ * move's conductor is this controller's from then on. Call it inside driveMove.
  */
-export async function claimFinishedMigration(id: number, status: "confirming" | "reverting"): Promise<boolean> {
-  const taken = await db.migration.updateMany({ where: { id, status: "finished" }, data: { status } });
+export async function claimFinishedMigration(id: number, status: "confirming" | "reverting", controllerHost: string): Promise<boolean> {
+  const taken = await db.migration.updateMany({ where: { id, status: "finished" }, data: { status, conductorHost: controllerHost } });
   return taken.count === 1;
 }
 
 /** Keeps the move: the source's copy and claim go (Nova's confirm_resize). */
-export async function confirmResize(uuid: string, ctx: RequestContext, controllerHost: string): Promise<void> {
+export function confirmResize(uuid: string, ctx: RequestContext, controllerHost: string): Promise<void> {
+  return driveMove(uuid, () => confirm(uuid, ctx, controllerHost));
+}
+
+async function confirm(uuid: string, ctx: RequestContext, controllerHost: string): Promise<void> {
   const log = getLogger("stratus.conductor.manager", { ...ctx, instanceUuid: uuid });
   const migration = await openMigration(uuid);
   const instance = await db.instance.findUnique({ where: { uuid } });
@@ -268,7 +312,7 @@ export async function confirmResize(uuid: string, ctx: RequestContext, controlle
     log.warn("No finished migration to confirm");
     return recordActionFinish(uuid, ctx.requestId, "No finished migration to confirm");
   }
-  if (!(await claimFinishedMigration(migration.id, "confirming"))) {
+  if (!(await claimFinishedMigration(migration.id, "confirming", controllerHost))) {
     // Another confirm (the automatic one, a second click) or a revert took the move first.
     const now = await db.migration.findUnique({ where: { id: migration.id } });
     const confirming = now?.status === "confirming" || now?.status === "confirmed";
@@ -311,13 +355,15 @@ export async function confirmClaimedResize(instance: Instance, migration: Migrat
 }
 
 /** Undoes the move: the instance goes back to its source with its old flavor (Nova's revert_resize). */
-export async function revertResize(uuid: string, ctx: RequestContext, controllerHost: string): Promise<void> {
+export function revertResize(uuid: string, ctx: RequestContext, controllerHost: string): Promise<void> {
+  return driveMove(uuid, () => revert(uuid, ctx, controllerHost));
+}
+
+async function revert(uuid: string, ctx: RequestContext, controllerHost: string): Promise<void> {
   const log = getLogger("stratus.conductor.manager", { ...ctx, instanceUuid: uuid });
   const migration = await openMigration(uuid);
   const instance = await db.instance.findUnique({ where: { uuid } });
-  const oldFlavor = parseSnapshot(migration?.oldFlavor ?? null);
-  const source = migration?.sourceCompute;
-  if (!migration || !instance || !source || !oldFlavor || instance.taskState !== "resize_reverting" || !(await claimFinishedMigration(migration.id, "reverting"))) {
+  if (!migration || !instance || instance.taskState !== "resize_reverting" || !(await claimFinishedMigration(migration.id, "reverting", controllerHost))) {
     // Typically a confirm (the user's or the automatic one) took the move first: the revert gives
     // its task back, which the confirm also accepts, so either order ends confirmed.
     const latest = await db.migration.findFirst({ where: { instanceUuid: uuid }, orderBy: { id: "desc" } });
@@ -327,21 +373,39 @@ export async function revertResize(uuid: string, ctx: RequestContext, controller
     await saveInstance(uuid, { taskState: null, step: null }, ["resize_reverting"]);
     return recordActionFinish(uuid, ctx.requestId, why);
   }
-  const dest = instance.host ?? "";
+  await revertClaimedResize(instance, migration, ctx, controllerHost);
+}
+
+/**
+ * The revert of a move claimed with claimFinishedMigration. The destination removes its copy, the
+ * claims go back, and the source defines the guest again with the old flavor. Each part is skipped
+ * when already done, so a revert its controller left halfway is finished by running it again.
+ */
+export async function revertClaimedResize(instance: Instance, migration: Migration, ctx: RequestContext, controllerHost: string): Promise<void> {
+  const { uuid } = instance;
+  const log = getLogger("stratus.conductor.manager", { ...ctx, instanceUuid: uuid });
+  const oldFlavor = parseSnapshot(migration.oldFlavor);
+  const source = migration.sourceCompute;
+  const dest = migration.destCompute ?? "";
   const peer = (host: string) => ({ id: migration.id, peerHost: host });
-  const powerOn = instance.powerState === POWER_STATE.RUNNING;
+  // Nova's power_on = old_vm_state != stopped. A revert run again after its controller died finds
+  // the guest already gone from the destination, so its power state no longer says.
+  const powerOn = migration.oldVmState ? migration.oldVmState !== "stopped" : instance.powerState === POWER_STATE.RUNNING;
   try {
-    await call(dest, { method: "revert_resize", context: ctx, instance: instanceSpec(instance), migration: peer(source) }, ackSchema);
-    await release(uuid);
-    await moveAllocations(migrationConsumer(migration), uuid);
-    await saveInstance(uuid, { host: source, node: migration.sourceNode ?? source, ...flavorColumns(oldFlavor), step: "Reverting on the source host" }, ["resize_reverting"]);
+    if (!source || !oldFlavor) throw new Error(`Migration ${migration.id} has no source host or old flavor to revert to`);
+    if (instance.host !== source) {
+      await call(dest, { method: "revert_resize", context: ctx, instance: instanceSpec(instance), migration: peer(source) }, ackSchema);
+      await release(uuid);
+      await moveAllocations(migrationConsumer(migration), uuid);
+      await saveInstance(uuid, { host: source, node: migration.sourceNode ?? source, ...flavorColumns(oldFlavor), step: "Reverting on the source host" }, ["resize_reverting"]);
+    }
     const back = await db.instance.findUniqueOrThrow({ where: { uuid } });
     const image = imageRef(await db.image.findUnique({ where: { id: back.imageId } }), back.imageId);
     await call(source, { method: "finish_revert_resize", context: ctx, instance: instanceSpec(back), migration: peer(dest), image, powerOn }, ackSchema);
     await db.migration.update({ where: { id: migration.id }, data: { status: "reverted" } });
     log.info(`Migration ${migration.id} reverted: the instance is back on ${source}`);
   } catch (err) {
-    const message = err instanceof StepFailed ? `${err.step} on ${err.host} failed: ${err.message}` : err instanceof Error ? err.message : String(err);
+    const message = describe(err);
     log.error(`Reverting migration ${migration.id} failed: ${message}`);
     await db.migration.update({ where: { id: migration.id }, data: { status: "error" } });
     await saveInstance(uuid, { vmState: "error", taskState: null, step: null }, ["resize_reverting"]);
