@@ -30,6 +30,8 @@ initLogging("stratus-api", config.STRATUS_HOST, (module) =>
       : "stratus-api",
 );
 const log = getLogger("stratus.service");
+/** How long a SIGTERM waits for the log flush and the database disconnect before the process exits. */
+const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 async function prepareDatabase(): Promise<void> {
   if (isPostgres()) return;
@@ -91,6 +93,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info(`Received ${signal}; shutting down`);
+    // Nova's graceful_shutdown_timeout: a flush or a disconnect that hangs never keeps the process.
+    setTimeout(() => {
+      log.warn(`Shutdown still waiting after ${SHUTDOWN_TIMEOUT_MS / 1000} s (log flush or database disconnect); exiting`);
+      process.exit(0);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
     stopHeartbeats();
     stopDeadlines();
     stopResizeConfirm();
