@@ -217,7 +217,10 @@ export class ComputeManager {
         const start = spec.vmState === "active" || spec.vmState === "paused" || spec.vmState === "rescued";
         await this.rt.recreateGuest(ctx, spec, image, { start });
         if (spec.vmState === "paused") await this.hypervisor.suspend(spec.uuid);
-        this.power?.track(spec.uuid, await this.rt.observePower(spec.uuid));
+        // What the controller knows is the spec's power state, not what the guest shows now: were the
+        // guest to stop a moment after its start, tracking its observed state would hide that change
+        // from the power sync for good.
+        this.power?.track(spec.uuid, spec.powerState);
       } catch (err) {
         log.error({ err }, "Failed to resume instance");
         await this.tryUpdate(log, ctx, {
