@@ -257,4 +257,26 @@ describe("power-state sync", () => {
     await power.syncNow(); // nothing new
     expect(controller.powerReports).toHaveLength(2);
   });
+
+  it("reports a re-created guest that stopped the moment after it was seen running", async () => {
+    const power = new PowerSync({ hypervisor: hv, reporter: controller, isBusy: () => false, intervalMs: 60_000 });
+    const withPower = new ComputeManager({ host: "compute-1", hypervisor: hv, reporter: controller, power });
+    const spec = placed({ vmState: "active", taskState: null, powerState: 1 });
+    power.resetTo([{ uuid: spec.uuid, powerState: 1 }]);
+    // The guest dies the moment after the manager saw it running.
+    const domainState = hv.domainState.bind(hv);
+    let stopped = false;
+    vi.spyOn(hv, "domainState").mockImplementation(async (uuid) => {
+      const state = await domainState(uuid);
+      if (state?.state === "running" && !stopped) {
+        stopped = true;
+        await hv.destroy(uuid);
+      }
+      return state;
+    });
+    await withPower.recreateDomain(spec, null);
+    expect(stopped).toBe(true);
+    await power.syncNow();
+    expect(controller.powerReports).toEqual([{ uuid: spec.uuid, powerState: 4, reason: "hypervisor reports the domain shut off (destroyed)" }]);
+  });
 });
