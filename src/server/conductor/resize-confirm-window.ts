@@ -19,7 +19,8 @@ import { getLogger } from "@/server/logs/logger";
 import { release } from "@/server/scheduler/claims";
 import { driveMove } from "./driving";
 import { saveInstance } from "./instance-state";
-import { claimFinishedMigration, confirmClaimedResize, migrationConsumer } from "./resize";
+import { migrationConsumer } from "./resize";
+import { claimFinishedMigration, confirmClaimedResize } from "./resize-confirm-revert";
 
 const MODULE = "stratus.conductor.resize_confirm_window";
 /** Who the automatic confirm's action is recorded for (Nova: the periodic task's admin context). */

@@ -11,7 +11,8 @@ import { db, type Instance, type Migration } from "@/server/db";
 import { recordEventFinish } from "@/server/instances/action-log";
 import { getLogger } from "@/server/logs/logger";
 import { ConductorLost, driveMove } from "./driving";
-import { call, confirmClaimedResize, failMove, finishOnDestination, migrationConsumer, revertClaimedResize } from "./resize";
+import { call, failMove, finishOnDestination, migrationConsumer } from "./resize";
+import { confirmClaimedResize, revertClaimedResize } from "./resize-confirm-revert";
 import { instanceSpec } from "./specs";
 
 const CONDUCTOR_EVENT = "conductor_migrate_server";

@@ -1,12 +1,13 @@
 // The servers API's moves (Nova's resize, migrate, confirmResize and revertResize server actions,
 // and the instance's migrations list): each call checks the action table, takes the task state
 // and returns with its request id; the conductor carries the move out (src/server/conductor/
-// resize.ts) and the dashboards follow it live.
+// resize.ts, resize-confirm-revert.ts, live-migration.ts) and the dashboards follow it live.
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { config } from "@/server/config";
 import { abortLiveMigration, forceCompleteLiveMigration, liveMigrateInstance } from "@/server/conductor/live-migration";
-import { confirmResize, moveInstance, revertResize } from "@/server/conductor/resize";
+import { moveInstance } from "@/server/conductor/resize";
+import { confirmResize, revertResize } from "@/server/conductor/resize-confirm-revert";
 import { parseSnapshot } from "@/server/conductor/flavor-snapshot";
 import { db } from "@/server/db";
 import { recordActionFinish } from "@/server/instances/action-log";
