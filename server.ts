@@ -94,8 +94,9 @@ async function main(): Promise<void> {
     stopping = true;
     log.info(`Received ${signal}; shutting down`);
     // Nova's graceful_shutdown_timeout: a flush or a disconnect that hangs never keeps the process.
+    let step = "closing the listeners";
     setTimeout(() => {
-      log.warn(`Shutdown still waiting after ${SHUTDOWN_TIMEOUT_MS / 1000} s (log flush or database disconnect); exiting`);
+      log.warn(`Shutdown still ${step} after ${SHUTDOWN_TIMEOUT_MS / 1000} s; exiting`);
       process.exit(0);
     }, SHUTDOWN_TIMEOUT_MS).unref();
     stopHeartbeats();
@@ -104,7 +105,9 @@ async function main(): Promise<void> {
     stopMoveRecovery();
     io.close();
     httpServer.close();
+    step = "flushing the log store";
     await stopLogStore();
+    step = "disconnecting from the database";
     await db.$disconnect();
     process.exit(0);
   };
