@@ -1,7 +1,8 @@
 // Nova's ComputeManager on one host: accepts RPCs from the controller and runs each instance's
 // tasks one at a time, reporting every state change (as a compare-and-swap on the task state),
-// every action event and the request id on every log line. Build and delete live here; the
-// lifecycle tasks (stop, start, reboot, pause, suspend, rescue, ...) live in agent/tasks/.
+// every action event and the request id on every log line. The tasks themselves live in
+// agent/tasks/: the build (build.ts), the delete (terminate.ts) and the lifecycle tasks (stop,
+// start, reboot, pause, suspend, rescue, ...).
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import {
@@ -13,32 +14,23 @@ import {
   type InstanceUpdate,
   type RequestContext,
 } from "@/lib/agent-protocol";
-import { POWER_STATE, type TaskState } from "@/lib/states";
 import { getLogger } from "@/server/logs/logger";
-import { buildDomainXml, chooseDomainType } from "./driver/domain-xml";
 import type { Hypervisor } from "./driver/hypervisor";
 import { InstanceLocks } from "./instance-locks";
 import type { Reporter } from "./outbox";
+import { buildAndRunInstance } from "./tasks/build";
 import { pauseInstance, unpauseInstance } from "./tasks/pause";
 import { startInstance, stopInstance, type InstanceTaskArgs } from "./tasks/power";
 import { rebootInstance, type RebootArgs } from "./tasks/reboot";
 import { rescueInstance, unrescueInstance, type RescueArgs } from "./tasks/rescue";
 import { resumeInstance, suspendInstance } from "./tasks/suspend";
-import {
-  errorMessage,
-  fault,
-  MODULE,
-  seconds,
-  TaskRuntime,
-  UpdateRefused,
-  type PowerTracker,
-  type TaskTimings,
-} from "./tasks/task-runtime";
-import type { DiskDevice, DiskPreparation, InstanceStorage } from "./storage";
+import { fault, MODULE, TaskRuntime, UpdateRefused, type PowerTracker, type TaskTimings } from "./tasks/task-runtime";
+import { terminateInstance } from "./tasks/terminate";
+import type { InstanceStorage } from "./storage";
 
 export { UpdateRefused, type PowerTracker };
-export const BUILD_EVENT = "compute__do_build_and_run_instance";
-export const TERMINATE_EVENT = "compute_terminate_instance";
+export { BUILD_EVENT, buildTimings } from "./tasks/build";
+export { TERMINATE_EVENT } from "./tasks/terminate";
 
 export interface ComputeManagerOptions {
   host: string;
@@ -55,15 +47,6 @@ export interface ComputeManagerOptions {
 
 /** RPCs carried out by a lifecycle task (agent/tasks/), under the instance's lock. */
 type LifecycleMethod = Exclude<ComputeRpc["method"], "build_and_run_instance" | "terminate_instance">;
-
-/**
- * The build's step timings for its finished event, e.g. "image cache miss 412 ms, overlay 95 ms,
- * define 61 ms, start 388 ms" (bench:create reads them back).
- */
-export function buildTimings(prepared: DiskPreparation | null, defineMs: number, startMs: number): string {
-  const parts = prepared ? [`image cache ${prepared.cache} ${prepared.imageMs} ms`, `overlay ${prepared.overlayMs} ms`] : ["no disks"];
-  return [...parts, `define ${defineMs} ms`, `start ${startMs} ms`].join(", ");
-}
 
 /** A context for work the agent starts itself (init_host), with its own request id. */
 export function newRequestContext(): RequestContext {
@@ -143,13 +126,13 @@ export class ComputeManager {
   }
 
   buildAndRunInstance(ctx: RequestContext, spec: InstanceSpec, image: ImageRef | null): Promise<void> {
-    return this.locks.run(spec.uuid, () => this.build(ctx, spec, image));
+    return this.locks.run(spec.uuid, () => buildAndRunInstance(this.rt, { ctx, spec, image }));
   }
 
   terminateInstance(ctx: RequestContext, spec: InstanceSpec): Promise<void> {
     // A delete wins: a lifecycle task waiting on the guest stops now instead of after its wait.
     this.running.get(spec.uuid)?.abort("the instance is being deleted");
-    return this.locks.run(spec.uuid, () => this.terminate(ctx, spec));
+    return this.locks.run(spec.uuid, () => terminateInstance(this.rt, { ctx, spec }));
   }
 
   stopInstance(a: InstanceTaskArgs): Promise<void> {
@@ -322,195 +305,13 @@ export class ComputeManager {
     }
   }
 
-  private async domainXml(spec: InstanceSpec, ctx: RequestContext, disks?: DiskDevice[]): Promise<string> {
-    const domainType = chooseDomainType(await this.hypervisor.capabilities());
-    const consoleLogPath = this.storage?.consoleLogPath(spec.uuid);
-    return buildDomainXml(spec, { domainType, owner: ctx, ...(disks ? { disks } : {}), ...(consoleLogPath ? { consoleLogPath } : {}) });
-  }
-
-  /**
-   * Nova's _create_image: the instance's disks from the image cache (fetched once per host,
-   * converted to raw, overlaid per instance), its progress shown as the build's step.
-   */
-  private async prepareDisks(
-    ctx: RequestContext,
-    spec: InstanceSpec,
-    image: ImageRef | null,
-    step: (taskState: TaskState | null, text: string, progress: number) => Promise<void>,
-    onPrepared?: (p: DiskPreparation) => void,
-  ): Promise<DiskDevice[] | undefined> {
-    if (!this.storage || !image) return undefined;
-    await step("spawning", `Preparing disks from image ${image.name}`, 20);
-    // Reports go out one after another; a refused one (instance deleted meanwhile) aborts the build.
-    let reports = Promise.resolve();
-    let refused: unknown = null;
-    const disks = await this.storage.prepareInstanceDisks(
-      ctx,
-      spec,
-      image,
-      (p) => {
-        reports = reports
-          .then(() => step("spawning", p.step, 20 + Math.floor(p.percent / 10)))
-          .catch((err: unknown) => void (refused ??= err));
-      },
-      onPrepared,
-    );
-    await reports;
-    if (refused) throw refused;
-    return disks;
-  }
-
-  private async build(ctx: RequestContext, spec: InstanceSpec, image: ImageRef | null): Promise<void> {
-    const { uuid } = spec;
-    const log = this.logger(ctx, uuid);
-    const started = Date.now();
-    this.event(ctx, uuid, BUILD_EVENT, "start");
-    // The task state our last applied update left, for the compare-and-swap of the next one.
-    let expected: (TaskState | null)[] = ["scheduling", null];
-    let created = false;
-    const step = async (taskState: TaskState | null, text: string, progress: number): Promise<void> => {
-      await this.update(log, ctx, { uuid, expectedTaskState: expected, taskState, step: text, progress });
-      expected = [taskState];
-    };
-    try {
-      log.info(
-        `Building instance ${spec.name}: ${spec.vcpus} vCPU, ${spec.memoryMb} MB RAM, ${spec.rootGb} GB disk` +
-          (image ? `, image ${image.name} (${image.id})` : ""),
-      );
-      // As Nova's _do_build_and_run_instance: the host takes the build with task_state None (the
-      // dashboard shows BUILD with no task) before networking, block_device_mapping, spawning.
-      await step(null, `Build started on ${this.host}`, 0);
-      await step("networking", "Allocating network", 10);
-      await step("block_device_mapping", "Preparing block devices", 20);
-      let prepared: DiskPreparation | null = null;
-      const disks = await this.prepareDisks(ctx, spec, image, step, (p) => (prepared = p));
-      await step("spawning", "Defining domain", 30);
-      const spawnStarted = Date.now();
-      if (await this.hypervisor.domainState(uuid)) {
-        // Not ours to clean up: a redelivered build must never destroy a running instance.
-        throw new Error(`Instance ${spec.name} already exists on the hypervisor (domain uuid ${uuid})`);
-      }
-      const xml = await this.domainXml(spec, ctx, disks);
-      log.debug(`Domain XML:\n${xml}`);
-      const defineStarted = Date.now();
-      await this.hypervisor.define(xml);
-      const defineMs = Date.now() - defineStarted;
-      created = true;
-      await step("spawning", "Starting domain", 60);
-      const startStarted = Date.now();
-      await this.hypervisor.start(uuid);
-      const startMs = Date.now() - startStarted;
-      const state = await this.hypervisor.domainState(uuid);
-      const powerState = state?.powerState ?? POWER_STATE.NOSTATE;
-      log.info(`Took ${seconds(spawnStarted)} seconds to spawn the instance on the hypervisor.`);
-      const timings = buildTimings(prepared, defineMs, startMs);
-      log.info(`Build timings: ${timings}`);
-      await this.update(log, ctx, {
-        uuid,
-        expectedTaskState: ["spawning"],
-        vmState: "active",
-        taskState: null,
-        powerState,
-        launchedAt: new Date().toISOString(),
-        progress: 100,
-      });
-      this.power?.track(uuid, powerState);
-      log.info(`Took ${seconds(started)} seconds to build instance.`);
-      this.event(ctx, uuid, BUILD_EVENT, "finish", { result: "Success", details: `Build timings: ${timings}` });
-    } catch (err) {
-      if (err instanceof UpdateRefused) log.warn(`Build aborted: ${err.message}`);
-      else log.error({ err }, "Instance failed to spawn");
-      if (created) {
-        try {
-          await this.removeDomain(uuid);
-          log.info("Removed the domain of the failed build");
-        } catch (cleanupErr) {
-          log.error({ err: cleanupErr }, "Failed to clean up the domain of the failed build");
-        }
-      }
-      // Guarded by the task state we last set: if the instance is being deleted meanwhile, the
-      // delete wins and this is skipped.
-      await this.tryUpdate(log, ctx, {
-        uuid,
-        expectedTaskState: expected,
-        vmState: "error",
-        taskState: null,
-        ...(created ? { powerState: POWER_STATE.NOSTATE } : {}),
-        fault: fault(err),
-      });
-      this.power?.track(uuid, POWER_STATE.NOSTATE);
-      this.event(ctx, uuid, BUILD_EVENT, "finish", {
-        result: "Error",
-        details: errorMessage(err),
-        ...(err instanceof Error && err.stack ? { traceback: err.stack } : {}),
-      });
-    }
-  }
-
-  private async terminate(ctx: RequestContext, spec: InstanceSpec): Promise<void> {
-    const { uuid } = spec;
-    const log = this.logger(ctx, uuid);
-    const started = Date.now();
-    this.event(ctx, uuid, TERMINATE_EVENT, "start");
-    log.info("Terminating instance");
-    try {
-      await this.removeDomain(uuid);
-      // The instance directory goes with the domain; the base stays for the cache pass.
-      await this.storage?.removeInstanceFiles(uuid);
-      this.power?.forget(uuid);
-      log.info(`Took ${seconds(started)} seconds to destroy the instance on the hypervisor.`);
-      this.event(ctx, uuid, TERMINATE_EVENT, "finish", { result: "Success" });
-      await this.update(log, ctx, {
-        uuid,
-        expectedTaskState: ["deleting"],
-        vmState: "deleted",
-        taskState: null,
-        powerState: POWER_STATE.NOSTATE,
-      });
-    } catch (err) {
-      if (err instanceof UpdateRefused) {
-        log.warn(`Instance destroyed, but the controller did not record the deletion: ${err.message}`);
-        return;
-      }
-      log.error({ err }, "Failed to terminate instance");
-      await this.tryUpdate(log, ctx, {
-        uuid,
-        expectedTaskState: ["deleting"],
-        vmState: "error",
-        taskState: null,
-        fault: fault(err),
-      });
-      this.event(ctx, uuid, TERMINATE_EVENT, "finish", {
-        result: "Error",
-        details: errorMessage(err),
-        ...(err instanceof Error && err.stack ? { traceback: err.stack } : {}),
-      });
-    }
-  }
-
   /** destroy (already stopped is fine) then undefine (already gone is fine): idempotent. */
   private removeDomain(uuid: string): Promise<void> {
     return this.rt.removeDomain(uuid);
   }
 
-  /** Sends an update and waits for the controller; throws UpdateRefused if it was not applied. */
-  private update(log: Logger, ctx: RequestContext, u: Omit<InstanceUpdate, "requestId">): Promise<void> {
-    return this.rt.update(log, ctx, u);
-  }
-
   /** An update whose refusal is only logged (error paths: there is nothing left to abort). */
   private async tryUpdate(log: Logger, ctx: RequestContext, u: Omit<InstanceUpdate, "requestId">): Promise<void> {
     await this.rt.tryUpdate(log, ctx, u);
-  }
-
-  /** Action events are queued in order and not waited for: they never change what happens next. */
-  private event(
-    ctx: RequestContext,
-    uuid: string,
-    event: string,
-    phase: "start" | "finish",
-    finish: { result?: "Success" | "Error"; details?: string; traceback?: string } = {},
-  ): void {
-    this.rt.event(ctx, uuid, event, phase, finish);
   }
 }
