@@ -8,33 +8,17 @@
 // process never see the same free room twice) and is marked pending until its claim lands; a
 // refused claim refreshes that host from the database. A host's counters are only overwritten by
 // a database read when no claim of this process is in flight on it and nothing changed it since
-// the read began, so a refresh can never undo a pick.
+// the read began, so a refresh can never undo a pick. The reads themselves are in
+// host-state-reads.ts, the server group members in group-members.ts.
 import { config, type SchedulerConfig } from "@/server/config";
-import { db } from "@/server/db";
 import { getLogger } from "@/server/logs/logger";
-import { supportedInstancesOf } from "./filters/canonical";
 import { FilterScheduler, type ScheduleResult } from "./filter-scheduler";
+import { GroupMembers, type GroupMember } from "./group-members";
+import { hostRecord, readAggregates, readAllocations, readGroupMembers, readNodes, readWorkload, type NodeRow } from "./host-state-reads";
 import { HostTable, type Consumption, type HostRecord } from "./host-table";
 import { consumptionOf, GroupPlacement, type FlavorSpec, type ServerGroupPolicy } from "./request";
 
 const log = getLogger("stratus.scheduler.host_manager");
-
-/** Task states Nova's io_workload counts (nova/compute/stats.py). */
-export const IO_TASK_STATES = [
-  "scheduling",
-  "networking",
-  "block_device_mapping",
-  "spawning",
-  "resize_migrating",
-  "resize_prep",
-  "image_snapshot",
-  "image_backup",
-  "rebuilding",
-  "rescuing",
-  "unshelving",
-  "shelving",
-  "migrating",
-];
 
 interface Placement {
   host: number;
@@ -67,54 +51,6 @@ export type PlacementResult =
   | { ok: true; selections: { instanceUuid: string; host: string; alternates: string[] }[]; result: ScheduleResult }
   | { ok: false; result: Extract<ScheduleResult, { ok: false }> };
 
-type NodeRow = Awaited<ReturnType<typeof readNodes>>[number];
-
-function readNodes(where: { host?: string } = {}) {
-  return db.computeNode.findMany({ where, include: { service: true }, orderBy: { id: "asc" } });
-}
-
-function hostRecord(n: NodeRow): HostRecord {
-  let arch = "";
-  try {
-    arch = String((JSON.parse(n.cpuInfo) as { arch?: unknown }).arch ?? "");
-  } catch {
-    // no cpu_info: no supported instances
-  }
-  const usableMem = n.memoryMb - n.reservedHostMemoryMb;
-  return {
-    name: n.host,
-    enabled: !n.service.disabled,
-    disabledReason: n.service.disabledReason,
-    forcedDown: n.service.forcedDown,
-    lastSeenMs: (n.service.lastSeenAt ?? n.service.createdAt).getTime(),
-    vcpus: n.vcpus,
-    vcpusUsed: n.vcpusUsed,
-    memoryMb: n.memoryMb,
-    memoryMbUsed: n.memoryMbUsed,
-    localGb: n.localGb,
-    localGbUsed: n.localGbUsed,
-    // Nova's resource tracker: free = total − reserved − used by instances.
-    freeRamMb: usableMem - n.memoryMbUsed,
-    freeDiskMb: (n.localGb - n.localGbUsed) * 1024 - n.reservedHostDiskMb,
-    diskMbUsed: n.localGbUsed * 1024 + n.reservedHostDiskMb,
-    reservedHostCpus: n.reservedHostCpus,
-    reservedHostMemoryMb: n.reservedHostMemoryMb,
-    reservedHostDiskMb: n.reservedHostDiskMb,
-    cpuAllocationRatio: n.cpuAllocationRatio,
-    ramAllocationRatio: n.ramAllocationRatio,
-    diskAllocationRatio: n.diskAllocationRatio,
-    numInstances: n.runningVms,
-    numIoOps: 0,
-    failedBuilds: n.failedBuilds,
-    hypervisorType: n.hypervisorType,
-    hypervisorVersion: n.hypervisorVersion,
-    hypervisorHostname: n.hypervisorHostname,
-    cpuInfo: n.cpuInfo,
-    supportedInstances: supportedInstancesOf(arch, n.hypervisorType),
-    stats: {},
-  };
-}
-
 /** The counters a database read may overwrite (the rest of a record is static or service state). */
 const USAGE_FIELDS = ["vcpusUsed", "memoryMbUsed", "localGbUsed", "freeRamMb", "freeDiskMb", "diskMbUsed"] as const;
 
@@ -126,8 +62,7 @@ export class HostStateCache {
   private readonly pending = new Map<number, number>();
   private readonly epoch = new Map<number, number>();
   private readonly placements = new Map<string, Placement>();
-  /** groupId → member uuid → host index. */
-  private readonly groups = new Map<string, Map<string, number>>();
+  private readonly members = new GroupMembers();
   private aggregateSignature = "";
   private loaded: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -151,18 +86,11 @@ export class HostStateCache {
     await this.syncNodes();
     await this.syncAggregates();
     await this.syncWorkload();
-    const allocations = await db.allocation.findMany({
-      include: { instance: { select: { rootGb: true, ephemeralGb: true } } },
-    });
+    const allocations = await readAllocations();
     for (const a of allocations) {
       const host = this.hostOfNode(a.nodeId);
       if (host === undefined) continue;
-      this.placements.set(a.consumerId, {
-        host,
-        use: { vcpus: a.vcpus, memoryMb: a.memoryMb, diskGb: a.diskGb, freeDiskMb: (a.instance.rootGb + a.instance.ephemeralGb) * 1024 },
-        groupId: null,
-        pending: false,
-      });
+      this.placements.set(a.consumerId, { host, use: a.use, groupId: null, pending: false });
     }
     await this.syncGroups();
     log.info(`Host state loaded: ${this.table.candidates().length} compute hosts, ${allocations.length} allocations (${Date.now() - started} ms)`);
@@ -232,12 +160,7 @@ export class HostStateCache {
   }
 
   private async syncAggregates(): Promise<void> {
-    const aggregates = await db.aggregate.findMany({ include: { hosts: true }, orderBy: { id: "asc" } });
-    const records = aggregates.map((a) => ({
-      hosts: a.hosts.map((h) => h.host),
-      availabilityZone: a.availabilityZone,
-      metadata: parseStringRecord(a.metadata),
-    }));
+    const records = await readAggregates();
     const signature = JSON.stringify([records, this.table.size]);
     if (signature === this.aggregateSignature) return;
     this.aggregateSignature = signature;
@@ -246,17 +169,7 @@ export class HostStateCache {
 
   /** Instances and I/O-heavy tasks per host (Nova's num_instances and io_workload stats). */
   private async syncWorkload(): Promise<void> {
-    const [all, busy] = await Promise.all([
-      db.instance.groupBy({ by: ["host"], where: { deletedAt: null, host: { not: null } }, _count: { _all: true } }),
-      db.instance.groupBy({
-        by: ["host"],
-        where: { deletedAt: null, host: { not: null }, taskState: { in: IO_TASK_STATES } },
-        _count: { _all: true },
-      }),
-    ]);
-    const count = (rows: typeof all) => new Map(rows.map((r) => [r.host!, r._count._all]));
-    const instances = count(all);
-    const io = count(busy);
+    const { instances, io } = await readWorkload();
     for (const i of this.table.candidates()) {
       const name = this.table.names[i]!;
       const numInstances = instances.get(name) ?? 0;
@@ -273,40 +186,15 @@ export class HostStateCache {
   /** Server group members and their hosts, as the database has them (plus our picks in flight). */
   private async syncGroups(): Promise<void> {
     const started = Date.now();
-    const rows = await db.instance.findMany({
-      where: { serverGroupId: { not: null }, deletedAt: null, host: { not: null }, vmState: { not: "error" } },
-      select: { uuid: true, serverGroupId: true, host: true, updatedAt: true },
-    });
-    const next = new Map<string, Map<string, number>>();
+    const rows = await readGroupMembers();
+    const found: GroupMember[] = [];
     for (const r of rows) {
-      const i = this.table.index.get(r.host!);
-      if (i === undefined) continue;
-      let g = next.get(r.serverGroupId!);
-      if (!g) next.set(r.serverGroupId!, (g = new Map()));
-      g.set(r.uuid, i);
+      const i = this.table.index.get(r.host);
+      if (i !== undefined) found.push({ uuid: r.uuid, groupId: r.groupId, host: i });
     }
     // Picks of this process whose host is not in the database yet stay.
-    for (const [uuid, p] of this.placements) {
-      if (!p.groupId || !p.pending) continue;
-      let g = next.get(p.groupId);
-      if (!g) next.set(p.groupId, (g = new Map()));
-      g.set(uuid, p.host);
-    }
-    // A member released since the read started must not come back.
-    for (const [groupId, members] of this.groups) {
-      const fresh = next.get(groupId);
-      if (!fresh) continue;
-      for (const uuid of fresh.keys()) if (!members.has(uuid) && this.releasedSince(uuid, started)) fresh.delete(uuid);
-    }
-    this.groups.clear();
-    for (const [k, v] of next) this.groups.set(k, v);
-  }
-
-  private readonly releasedAt = new Map<string, number>();
-
-  private releasedSince(uuid: string, since: number): boolean {
-    const t = this.releasedAt.get(uuid);
-    return t !== undefined && t >= since;
+    for (const [uuid, p] of this.placements) if (p.groupId && p.pending) found.push({ uuid, groupId: p.groupId, host: p.host });
+    this.members.replace(found, started);
   }
 
   /** The periodic sync (every report interval): services, nodes, zones, workload, groups. */
@@ -317,8 +205,7 @@ export class HostStateCache {
         await this.syncAggregates();
         await this.syncWorkload();
         await this.syncGroups();
-        const cutoff = Date.now() - 10 * config.reportIntervalMs;
-        for (const [u, t] of this.releasedAt) if (t < cutoff) this.releasedAt.delete(u);
+        this.members.forgetReleasedBefore(Date.now() - 10 * config.reportIntervalMs);
       } finally {
         this.syncing = null;
       }
@@ -364,7 +251,7 @@ export class HostStateCache {
 
   groupPlacement(group: ServerGroupRef): GroupPlacement {
     const g = new GroupPlacement(group.name, group.policy, group.maxServerPerHost);
-    for (const host of this.groups.get(group.id)?.values() ?? []) g.add(host);
+    for (const host of this.members.hostsOf(group.id)) g.add(host);
     return g;
   }
 
@@ -400,7 +287,7 @@ export class HostStateCache {
       this.placements.set(s.instanceUuid, { host: s.host, use, groupId: req.group?.id ?? null, pending: true });
       this.addPending(s.host, 1);
       this.touch(s.host);
-      if (req.group) this.addMember(req.group.id, s.instanceUuid, s.host);
+      if (req.group) this.members.add(req.group.id, s.instanceUuid, s.host);
     }
     const names = this.table.names;
     return {
@@ -412,17 +299,6 @@ export class HostStateCache {
         alternates: s.alternates.map((h) => names[h]!),
       })),
     };
-  }
-
-  private addMember(groupId: string, uuid: string, host: number): void {
-    let g = this.groups.get(groupId);
-    if (!g) this.groups.set(groupId, (g = new Map()));
-    g.set(uuid, host);
-  }
-
-  private dropMember(uuid: string, groupId: string | null): void {
-    if (groupId) this.groups.get(groupId)?.delete(uuid);
-    else for (const g of this.groups.values()) g.delete(uuid);
   }
 
   /** The compute node id of a host (for the claim). */
@@ -447,7 +323,7 @@ export class HostStateCache {
     if (p.pending) this.addPending(p.host, -1);
     this.table.unconsume(p.host, p.use);
     this.touch(p.host);
-    this.dropMember(uuid, p.groupId);
+    this.members.drop(uuid, p.groupId);
   }
 
   /**
@@ -463,7 +339,7 @@ export class HostStateCache {
     this.placements.set(uuid, { host: i, use, groupId, pending: true });
     this.addPending(i, 1);
     this.touch(i);
-    if (groupId) this.addMember(groupId, uuid, i);
+    if (groupId) this.members.add(groupId, uuid, i);
     return true;
   }
 
@@ -473,33 +349,23 @@ export class HostStateCache {
     if (!p) return;
     this.placements.delete(from);
     this.placements.set(to, { ...p, groupId: null });
-    this.dropMember(from, p.groupId);
+    this.members.drop(from, p.groupId);
   }
 
   /** A claim was freed in the database (claims.release): the instance no longer counts anywhere. */
   released(uuid: string, nodeIds: readonly number[]): void {
-    this.releasedAt.set(uuid, Date.now());
+    this.members.released(uuid, Date.now());
     const p = this.placements.get(uuid);
     if (p) {
       this.abandon(uuid);
       return;
     }
-    this.dropMember(uuid, null);
+    this.members.drop(uuid, null);
     // Claimed by another controller (or before this one loaded): read those hosts again.
     for (const nodeId of nodeIds) {
       const i = this.hostOfNode(nodeId);
       if (i !== undefined) void this.refreshHost(this.table.names[i]!).catch(() => undefined);
     }
-  }
-}
-
-function parseStringRecord(text: string): Record<string, string> {
-  try {
-    const v = JSON.parse(text) as unknown;
-    if (!v || typeof v !== "object" || Array.isArray(v)) return {};
-    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, String(x)]));
-  } catch {
-    return {};
   }
 }
 
