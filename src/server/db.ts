@@ -32,12 +32,20 @@ export function isPostgres(url = databaseUrl()): boolean {
   return /^postgres(ql)?:\/\//.test(url);
 }
 
+/**
+ * Interactive transactions (claims, releases) wait up to 30 s for a connection and may run as long,
+ * as SQLAlchemy's pool_timeout does for Nova's services. Prisma's 2 s default failed claims
+ * outright in a burst: every claim on one host queues on that host's row, so a hundred at once
+ * kept the pool busy past it on a loaded machine ("Unable to start a transaction in the given time").
+ */
+const transactionOptions = { maxWait: 30_000, timeout: 30_000 };
+
 function createClient(url: string): Db {
   if (isPostgres(url)) {
     // Same models, other provider: the generated types are identical in shape.
-    return new PostgresClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db;
+    return new PostgresClient({ adapter: new PrismaPg({ connectionString: url }), transactionOptions }) as unknown as Db;
   }
-  return new PrismaClient({ adapter: new PrismaBetterSQLite3({ url }) });
+  return new PrismaClient({ adapter: new PrismaBetterSQLite3({ url }), transactionOptions });
 }
 
 // Next's route bundles and the tsx-loaded server are separate module graphs in one process:
