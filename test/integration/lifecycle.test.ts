@@ -332,7 +332,9 @@ describe("agent restart", () => {
       const cast = await demo.server.start.mutate({ id: stopped });
       const back = await settled(demo, stopped, () => true, 10_000);
       expect(back).toMatchObject({ status: "SHUTOFF", taskState: null });
-      expect((await faults(stopped)).at(-1)).toBe("Compute host compute-1 is unavailable: its agent is not connected");
+      // The fault is written just after the task state is rolled back.
+      const fault = await eventually(async () => (await faults(stopped)).at(-1), 10_000, "the rollback's fault");
+      expect(fault).toBe("Compute host compute-1 is unavailable: its agent is not connected");
       const failed = (await admin.server.actions.query({ id: stopped })).find((a) => a.requestId === cast.requestId)!;
       expect(failed).toMatchObject({ action: "start", message: "Error" });
       expect(failed.events).toEqual([expect.objectContaining({ event: "conductor_start_instance", result: "Error" })]);

@@ -10,7 +10,7 @@ import { db } from "@/server/db";
 import { recordActionFinish, recordEventFinish, recordEventStart } from "@/server/instances/action-log";
 import { getLogger } from "@/server/logs/logger";
 import { callAgent } from "@/server/realtime/agent-rpc";
-import { addFault, saveInstance } from "./instance-state";
+import { addFault, publishInstanceView, saveInstance } from "./instance-state";
 import { imageRef, instanceSpec } from "./specs";
 
 /** What the API asks the host to do. */
@@ -76,6 +76,8 @@ export async function castToCompute(
     if (!rolledBack) return; // someone else moved the instance on; theirs is the last word
     const event = `conductor_${action.method}`;
     await addFault(uuid, { code: 500, message, host: controllerHost });
+    // The view pushed by the rollback had no fault yet: the dashboards get the one that explains it.
+    await publishInstanceView(uuid);
     await recordEventStart(uuid, ctx.requestId, event, controllerHost);
     await recordEventFinish(uuid, ctx.requestId, event, controllerHost, { result: "Error", details: message });
     await recordActionFinish(uuid, ctx.requestId, message);
